@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies are named once here. Each carries the reason it is allowed.
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")  // CLI only
+let yams: Target.Dependency = .product(name: "Yams", package: "Yams")  // YAML scenario files (CLI/Simulator loading)
+
+/// Kernels must be built for a CPU with AVX2 + FMA: `SIMD16<Float>` FMA otherwise lowers to per-lane libm calls (15x slower).
+let kernelSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+
+let package = Package(
+    name: "Headway",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "headway", targets: ["headway"]),
+        .library(name: "HeadwayCore", targets: ["HeadwayCore"]),
+        .library(name: "HeadwayGGUF", targets: ["HeadwayGGUF"]),
+        .library(name: "HeadwayPlanner", targets: ["HeadwayPlanner"]),
+        .library(name: "HeadwaySimulator", targets: ["HeadwaySimulator"]),
+        .library(name: "HeadwayEngine", targets: ["HeadwayEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+    ],
+    targets: [
+        .target(name: "HeadwayCore"),
+        .target(name: "HeadwayGGUF", dependencies: ["HeadwayCore"]),
+        .target(name: "HeadwayPlanner", dependencies: ["HeadwayCore"]),
+        .target(name: "HeadwaySimulator", dependencies: ["HeadwayCore", "HeadwayPlanner", yams]),
+        .target(name: "HeadwayEngine", dependencies: ["HeadwayCore", "HeadwayGGUF"], swiftSettings: kernelSettings),
+        .executableTarget(
+            name: "headway",
+            dependencies: ["HeadwayCore", "HeadwayGGUF", "HeadwayPlanner", "HeadwaySimulator", "HeadwayEngine", argumentParser]
+        ),
+        .testTarget(name: "HeadwayCoreTests", dependencies: ["HeadwayCore"]),
+        .testTarget(name: "HeadwayGGUFTests", dependencies: ["HeadwayGGUF"]),
+        .testTarget(name: "HeadwayPlannerTests", dependencies: ["HeadwayCore", "HeadwayPlanner"]),
+        .testTarget(name: "HeadwaySimulatorTests", dependencies: ["HeadwayCore", "HeadwayPlanner", "HeadwaySimulator"]),
+        .testTarget(
+            name: "HeadwayEngineTests", dependencies: ["HeadwayCore", "HeadwayGGUF", "HeadwayEngine"],
+            swiftSettings: kernelSettings),
+    ]
+)

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct Headway: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "headway",
+        abstract: "Plan, simulate and run LLM inference split at attention-head granularity across edge devices.",
+        subcommands: [])
+}
