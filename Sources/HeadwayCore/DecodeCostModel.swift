@@ -1,0 +1,272 @@
+/// The realistic cost model: per-token decoding with a K/V cache on real hardware limits.
+///
+/// - Memory of a block = its weights at their stored precision + its K/V cache (keys and values, prompt included)
+///   + working buffers. The controller also holds the embedding table, the LM head and the logits.
+/// - Time of a block on a device = max(FLOPs / available compute, bytes read / memory bandwidth): decode is usually
+///   bound by streaming weights. Blocks of one phase on one device run one after another; devices run in parallel.
+/// - Per layer, the device holding the residual stream R (the controller for layer 0, then the FFN's device) sends the
+///   hidden state to every device holding attention blocks of the layer and to the projection device; each attention
+///   device runs its groups and sends their head outputs to the projection device P; P sends its output to the FFN
+///   device F, which becomes R for the next layer. After the last layer the hidden state returns to the controller for
+///   the LM head. A transfer costs the path latency + bytes / bandwidth.
+/// - Migrating a block moves its K/V cache, plus its weights unless `weightsPreloaded` (every device already keeps the
+///   model file). A device's outgoing migrations share its link and run one after another; devices send in parallel.
+public struct DecodeCostModel: CostModel {
+    public let name = "decode"
+    public let shape: ModelShape
+    public let layout: BlockLayout
+    /// Devices already hold all weights locally, so migration moves only the K/V cache.
+    public var weightsPreloaded: Bool
+
+    // Per-block constants, precomputed once.
+    private let attentionWeights: Double  // bytes
+    private let attentionFixedFLOPs: Double
+    private let attentionFLOPsPerContext: Double
+    private let attentionBufferFixed: Double
+    private let attentionBufferPerContext: Double
+    private let kvBytesPerContext: Double  // K and V of one group, one token
+    private let projectionWeights: Double
+    private let projectionFLOPs: Double
+    private let projectionBuffers: Double
+    private let ffnWeights: Double
+    private let ffnFLOPs: Double
+    private let ffnBuffers: Double
+    /// Bytes of the residual stream vector (what crosses the network between phases, per token).
+    public let hiddenBytes: Double
+    /// Bytes of one attention group's output (its query heads × head dim).
+    public let groupOutputBytes: Double
+
+    public init(shape: ModelShape, weightsPreloaded: Bool = false) {
+        self.shape = shape
+        self.layout = BlockLayout(shape: shape)
+        self.weightsPreloaded = weightsPreloaded
+        let d = Double(shape.modelDim)
+        let hd = Double(shape.headDim)
+        let q = Double(shape.queriesPerGroup)
+        let act = shape.activationBytes
+        let normBytes = d * 4  // RMSNorm weights are kept in F32
+        attentionWeights = shape.attentionGroupWeightCount * shape.attentionWeightBytes + normBytes
+        // Q, K, V projections (2 FLOPs per multiply-add), RMSNorm, RoPE on q heads and the k head.
+        attentionFixedFLOPs = 2 * shape.attentionGroupWeightCount + 4 * d + 6 * (q + 1) * hd
+        // Scores q·K (2·hd each), softmax (~5 per score), weighted sum of V (2·hd each), per query head.
+        attentionFLOPsPerContext = q * (4 * hd + 5)
+        attentionBufferFixed = (d + (q + 2) * hd + q * hd) * act
+        attentionBufferPerContext = q * 4  // attention scores in F32
+        kvBytesPerContext = 2 * hd * shape.kvCacheBytes
+        projectionWeights = shape.projectionWeightCount * shape.projectionWeightBytes
+        projectionFLOPs = 2 * shape.projectionWeightCount + d
+        projectionBuffers = (Double(shape.headCount) * hd + 2 * d) * act
+        ffnWeights = shape.ffnWeightCount * shape.ffnWeightBytes + normBytes
+        ffnFLOPs = 2 * shape.ffnWeightCount + 6 * Double(shape.ffnDim) + 5 * d
+        ffnBuffers = ((shape.gatedFFN ? 2 : 1) * Double(shape.ffnDim) + 2 * d) * act
+        hiddenBytes = d * act
+        groupOutputBytes = q * hd * act
+    }
+
+    public func demand(of index: Int, at position: TokenPosition) -> BlockDemand {
+        demand(kind: layout.blocks[index].kind, context: Double(position.contextLength))
+    }
+
+    func demand(kind: BlockKind, context c: Double) -> BlockDemand {
+        switch kind {
+        case .attention:
+            let kv = kvBytesPerContext * c
+            return BlockDemand(
+                memory: Bytes(attentionWeights + kv + attentionBufferFixed + attentionBufferPerContext * c),
+                flops: FLOPs(attentionFixedFLOPs + attentionFLOPsPerContext * c),
+                bytesRead: Bytes(attentionWeights + kv),
+                weights: Bytes(attentionWeights), state: Bytes(kv))
+        case .projection:
+            return BlockDemand(
+                memory: Bytes(projectionWeights + projectionBuffers), flops: FLOPs(projectionFLOPs),
+                bytesRead: Bytes(projectionWeights), weights: Bytes(projectionWeights), state: .zero)
+        case .feedForward:
+            return BlockDemand(
+                memory: Bytes(ffnWeights + ffnBuffers), flops: FLOPs(ffnFLOPs),
+                bytesRead: Bytes(ffnWeights), weights: Bytes(ffnWeights), state: .zero)
+        }
+    }
+
+    /// The controller's LM head step (final norm + logits) and the embedding lookup.
+    public var lmHeadDemand: BlockDemand {
+        let d = Double(shape.modelDim)
+        let v = Double(shape.vocabSize)
+        let head = v * d * shape.lmHeadBytes
+        return BlockDemand(
+            memory: Bytes(head + v * 4), flops: FLOPs(2 * v * d + 4 * d), bytesRead: Bytes(head + d * shape.embeddingBytes),
+            weights: Bytes(head), state: .zero)
+    }
+
+    public func controllerMemory(at position: TokenPosition) -> Bytes {
+        let d = Double(shape.modelDim)
+        let v = Double(shape.vocabSize)
+        let embedding = v * d * shape.embeddingBytes
+        let head = shape.tiedEmbeddings ? 0 : v * d * shape.lmHeadBytes
+        return Bytes(embedding + head + v * 4 + 4 * d + 2 * hiddenBytes)
+    }
+
+    public func executionTime(of demand: BlockDemand, on device: Int, in state: ClusterState) -> Seconds {
+        let c = state.compute[device].value
+        let m = state.memoryBandwidth[device].value
+        guard c > 0, m > 0, state.online[device] else { return .infinity }
+        return Seconds(max(demand.flops.value / c, demand.bytesRead.value / m))
+    }
+
+    public func evaluate(_ placement: Placement, on state: ClusterState, at position: TokenPosition) -> Evaluation {
+        step(placement, on: state, context: Double(position.contextLength), tokens: 1, position: position)
+    }
+
+    public func prefillLatency(_ placement: Placement, on state: ClusterState, promptLength: Int) -> Seconds? {
+        guard promptLength > 0 else { return .zero }
+        let position = TokenPosition(promptLength: 0, generated: promptLength - 1)
+        return step(placement, on: state, context: Double(promptLength), tokens: promptLength, position: position).latency
+    }
+
+    /// One pass of `tokens` tokens (1 for decode; the whole prompt for prefill) with `context` tokens in the caches
+    /// at the end of the pass.
+    private func step(
+        _ placement: Placement, on state: ClusterState, context: Double, tokens: Int, position: TokenPosition
+    ) -> Evaluation {
+        precondition(placement.count == layout.count, "placement has \(placement.count) blocks, model has \(layout.count)")
+        let n = state.count
+        let t = Double(tokens)
+        let controller = state.cluster.controller
+        var busy = Array(repeating: 0.0, count: n)
+        var violations: [Violation] = []
+        let memory = memoryUsed(by: placement, on: state, at: position)
+        for j in 0..<n {
+            if memory[j] > state.memory[j] { violations.append(.memory(device: j, needed: memory[j], available: state.memory[j])) }
+        }
+        var usedDevice = Array(repeating: false, count: n)
+        for b in 0..<layout.count { usedDevice[placement[b]] = true }
+        for j in 0..<n where usedDevice[j] && !state.online[j] { violations.append(.unreachable(device: j)) }
+
+        // Execution time of a pass of `tokens` tokens: work scales with tokens (attention with the average context),
+        // weights are streamed once per pass.
+        func time(_ kind: BlockKind, on j: Int) -> Double {
+            let dm: BlockDemand
+            if tokens == 1 {
+                dm = demand(kind: kind, context: context)
+            } else {
+                let average = demand(kind: kind, context: (context + 1) / 2)
+                dm = BlockDemand(
+                    memory: average.memory, flops: average.flops * t, bytesRead: Bytes(average.weights.value + average.state.value * 2),
+                    weights: average.weights, state: average.state)
+            }
+            return executionTime(of: dm, on: j, in: state).value
+        }
+        func transfer(_ bytes: Double, _ i: Int, _ j: Int) -> Double {
+            i == j ? 0 : state.pairLatency[i * n + j] + bytes * t / state.pairBandwidth[i * n + j]
+        }
+
+        let groups = layout.groupsPerLayer
+        var deviceTime = Array(repeating: 0.0, count: n)
+        var deviceGroups = Array(repeating: 0, count: n)
+        var touched: [Int] = []
+        touched.reserveCapacity(groups)
+        var latency = 0.0
+        var communication = 0.0
+        var networkBytes = 0.0
+        var residual = controller
+        // Embedding lookup on the controller.
+        let embed = Double(shape.modelDim) * shape.embeddingBytes * t / state.memoryBandwidth[controller].value
+        latency += embed
+        busy[controller] += embed
+        for l in 0..<layout.layerCount {
+            let base = l * layout.blocksPerLayer
+            let p = placement[base + groups]
+            let f = placement[base + groups + 1]
+            for g in 0..<groups {
+                let j = placement[base + g]
+                if deviceGroups[j] == 0 { touched.append(j) }
+                deviceGroups[j] += 1
+                deviceTime[j] += time(.attention(group: g), on: j)
+            }
+            var phase = 0.0
+            var phaseComm = 0.0
+            for j in touched {
+                let send = transfer(hiddenBytes, residual, j)
+                let gather = transfer(Double(deviceGroups[j]) * groupOutputBytes, j, p)
+                if residual != j { networkBytes += hiddenBytes * t }
+                if j != p { networkBytes += Double(deviceGroups[j]) * groupOutputBytes * t }
+                let total = send + deviceTime[j] + gather
+                busy[j] += deviceTime[j]
+                if total > phase {
+                    phase = total
+                    phaseComm = send + gather
+                }
+                deviceTime[j] = 0
+                deviceGroups[j] = 0
+            }
+            touched.removeAll(keepingCapacity: true)
+            if residual != p {
+                let r = transfer(hiddenBytes, residual, p)
+                networkBytes += hiddenBytes * t
+                if r > phase {
+                    phase = r
+                    phaseComm = r
+                }
+            }
+            let projection = time(.projection, on: p)
+            let handoff = transfer(hiddenBytes, p, f)
+            if p != f { networkBytes += hiddenBytes * t }
+            let ffn = time(.feedForward, on: f)
+            busy[p] += projection
+            busy[f] += ffn
+            latency += phase + projection + handoff + ffn
+            communication += phaseComm + handoff
+            residual = f
+        }
+        let back = transfer(hiddenBytes, residual, controller)
+        if residual != controller { networkBytes += hiddenBytes * t }
+        var head = lmHeadDemand
+        head.flops = head.flops * t
+        let headTime = executionTime(of: head, on: controller, in: state).value
+        busy[controller] += headTime
+        latency += back + headTime
+        communication += back
+        return Evaluation(
+            latency: Seconds(latency.isNaN ? .infinity : latency), communication: Seconds(communication),
+            networkBytes: Bytes(networkBytes), memoryUsed: memory, busy: busy.map { Seconds($0) }, violations: violations)
+    }
+
+    public func migrationBytes(
+        from previous: Placement, to next: Placement, on state: ClusterState, at position: TokenPosition
+    ) -> Bytes {
+        var total = 0.0
+        for b in next.moved(from: previous) {
+            let d = demand(of: b, at: position)
+            total += d.state.value + (weightsPreloaded ? 0 : d.weights.value)
+        }
+        return Bytes(total)
+    }
+
+    /// Outgoing migrations of one device run one after another on its link; devices send in parallel.
+    /// A block whose old device is offline has lost its K/V cache: the new device rebuilds it by recomputing the
+    /// block over the context, with the layer inputs (context × hidden state) sent from the controller.
+    public func migrationDelay(
+        from previous: Placement, to next: Placement, on state: ClusterState, at position: TokenPosition
+    ) -> Seconds {
+        let n = state.count
+        var perSource = Array(repeating: 0.0, count: n)
+        var rebuild = 0.0
+        let c = Double(position.contextLength - 1)
+        for b in next.moved(from: previous) {
+            let src = previous[b]
+            let dst = next[b]
+            let d = demand(of: b, at: position)
+            if state.online[src] {
+                let bytes = d.state.value + (weightsPreloaded ? 0 : d.weights.value)
+                perSource[src] += state.pairLatency[src * n + dst] + bytes / state.pairBandwidth[src * n + dst]
+            } else {
+                let ctl = state.cluster.controller
+                let weights = weightsPreloaded ? 0 : d.weights.value
+                let inputs = c * hiddenBytes
+                let send = ctl == dst ? 0 : state.pairLatency[ctl * n + dst] + (weights + inputs) / state.pairBandwidth[ctl * n + dst]
+                let recompute = FLOPs(2 * shape.attentionGroupWeightCount * c) / state.compute[dst]
+                rebuild = max(rebuild, send + (d.state.value > 0 ? recompute.value : 0))
+            }
+        }
+        return Seconds(max(perSource.max() ?? 0, rebuild))
+    }
+}
