@@ -30,3 +30,5 @@ public struct ExplicitSchedule: ClusterSchedule {
     }
     public func state(at token: Int) -> ClusterState { states[Swift.min(Swift.max(token, 0), states.count - 1)] }
 }
+
+extension ClusterTimeline: ClusterSchedule {}

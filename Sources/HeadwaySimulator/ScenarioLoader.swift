@@ -52,10 +52,20 @@ public struct ScenarioLoader: Sendable {
     func read(_ root: ScenarioNode, baseDirectory: String) throws -> Scenario {
         try root.checkKeys(Self.topLevelKeys)
         let shape = try readModel(try root.field("model"), baseDirectory: baseDirectory)
+        let clusterNode = try root.field("cluster")
+        let cluster: ClusterSource
+        if let g = try clusterNode.optional("generate") {
+            try clusterNode.checkKeys(["generate"])
+            let generator = try ScenarioDynamics.generator(g)
+            let file = root.file
+            cluster = .generated { seed in try generator.make(seed: seed, source: "\(file): cluster.generate") }
+        } else {
+            cluster = .explicit(try readCluster(clusterNode))
+        }
         var scenario = Scenario(
             name: try root.string("name", default: (root.file as NSString).lastPathComponent),
             shape: shape,
-            cluster: .explicit(try readCluster(try root.field("cluster"))),
+            cluster: cluster,
             settings: SimulationSettings(
                 promptLength: try root.int("prompt_length", min: 0, default: 128),
                 tokens: try root.int("tokens", min: 1),
@@ -143,7 +153,7 @@ public struct ScenarioLoader: Sendable {
     }
 
     func readCluster(_ node: ScenarioNode) throws -> Cluster {
-        try node.checkKeys(["devices", "links", "full_mesh", "controller"])
+        try node.checkKeys(["devices", "links", "full_mesh", "controller", "generate"])
         let deviceNodes = try node.field("devices").array()
         guard !deviceNodes.isEmpty else { throw try node.field("devices").error(.invalidValue, "must list at least one device") }
         var devices: [Device] = []
