@@ -32,7 +32,7 @@ public struct DeviceTraceRow: Codable, Sendable, Hashable {
 }
 
 /// A device trace: CSV columns `token,device,memory_gb,compute_gflops[,memory_bandwidth_gbs][,online]`
-/// (any order; `online` is 1/0/true/false).
+/// (any order; `online` is 1/0/true/false). An empty cell in an optional column keeps the previous value.
 public struct DeviceTrace: Codable, Sendable, Hashable {
     /// File name used in error messages.
     public var source: String
@@ -60,8 +60,8 @@ public struct DeviceTrace: Codable, Sendable, Hashable {
                 token: try table.token(f, token, line: line), device: try table.name(f, device, line: line),
                 memoryGB: try table.nonNegative(f, memory, line: line),
                 computeGFLOPs: try table.nonNegative(f, compute, line: line),
-                memoryBandwidthGBps: try bandwidth.map { try table.nonNegative(f, $0, line: line) },
-                online: try online.map { try table.bool(f, $0, line: line) }, line: line))
+                memoryBandwidthGBps: try bandwidth.flatMap { f[$0].isEmpty ? nil : try table.nonNegative(f, $0, line: line) },
+                online: try online.flatMap { f[$0].isEmpty ? nil : try table.bool(f, $0, line: line) }, line: line))
         }
         self.init(source: source, rows: rows)
     }
@@ -117,6 +117,7 @@ public struct LinkTraceRow: Codable, Sendable, Hashable {
 }
 
 /// A link trace: CSV columns `token,a,b,bandwidth_gbps[,latency_ms]` (any order). Each row names an existing link.
+/// An empty `latency_ms` cell keeps the previous latency.
 public struct LinkTrace: Codable, Sendable, Hashable {
     public var source: String
     public var rows: [LinkTraceRow]
@@ -139,7 +140,8 @@ public struct LinkTrace: Codable, Sendable, Hashable {
             rows.append(LinkTraceRow(
                 token: try table.token(f, token, line: line), a: try table.name(f, a, line: line),
                 b: try table.name(f, b, line: line), bandwidthGbps: try table.nonNegative(f, bandwidth, line: line),
-                latencyMs: try latency.map { try table.nonNegative(f, $0, line: line) }, line: line))
+                latencyMs: try latency.flatMap { f[$0].isEmpty ? nil : try table.nonNegative(f, $0, line: line) },
+                line: line))
         }
         self.init(source: source, rows: rows)
     }
