@@ -163,7 +163,7 @@ public struct ScenarioLoader: Sendable {
                 id: try d.string("id"),
                 memory: Bytes(gigabytes: try d.double("memory_gb", min: 0)),
                 compute: FLOPsPerSecond(gigaflops: try d.double("compute_gflops", above: 0)),
-                memoryBandwidth: BytesPerSecond(try d.double("memory_bandwidth_gbs", above: 0, default: 20) * 1e9)))
+                memoryBandwidth: BytesPerSecond(gigabytesPerSecond: try d.double("memory_bandwidth_gbs", above: 0, default: 20))))
         }
         let ids = Set(devices.map(\.id))
         var links: [Link] = []

@@ -38,7 +38,7 @@ import Testing
         let c = try s.makeCluster(seed: 1)
         #expect(c.count == 2)
         #expect(abs(c.links[0].bandwidth.value - 5e9 / 8) < 1e-6, "5 Gbit/s is 625 MB/s")
-        #expect(c.devices[1].memoryBandwidth.value == 20e9, "default memory bandwidth")
+        #expect(c.devices[1].memoryBandwidth.value == 20 * 1024 * 1024 * 1024, "default memory bandwidth")
     }
 
     @Test(arguments: [
