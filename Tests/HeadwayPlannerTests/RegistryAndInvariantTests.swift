@@ -65,8 +65,6 @@ import Testing
             let plan: Plan
             do { plan = try planner.plan(request) } catch {
                 #expect(error.code == .infeasible, "seed \(seed): \(error)")
-                // Infeasible for one planner must not be feasible for greedy by memory alone... unless the
-                // planner is stricter; greedy is the yardstick only for itself.
                 continue
             }
             placed += 1
@@ -103,5 +101,7 @@ import Testing
         let ms = try PlannerBenchmark.replanMilliseconds(devices: 25, layers: 30, repetitions: 21)
         print("resource-aware re-plan, 25 devices, 30 layers: median \(ms) ms")
         #expect(ms > 0 && ms.isFinite)
+        // The target is 1 ms on an idle machine; the bound here leaves room for a loaded 2-core test box.
+        #expect(ms < 5, "median re-plan \(ms) ms")
     }
 }
