@@ -8,7 +8,8 @@ import HeadwayCore
 /// latency ≤ Λ: the DP never accepts a split that violates the SLA. It is exact for the rounded instance and may miss
 /// splits that fit only within the rounding slack (the Pareto oracle measures that gap).
 ///
-/// With a memory cap the client weights are rounded up to quanta of `cap / memorySteps` the same way.
+/// With a memory cap the client weights are rounded up to quanta of `cap / memorySteps` the same way (a cap that all
+/// units fit under together is ignored: it cannot bind).
 ///
 /// State, for a fixed side `s₀` of unit 0 (the wrap couples the first and last units, so the DP runs once per `s₀`):
 /// ```
@@ -34,7 +35,9 @@ enum SplitLLMTimeDP {
 
         let memoryLevels: Int
         var memoryTicks = Array(repeating: 0, count: k)
-        if let cap = memoryCap {
+        // A cap that every unit fits under together does not bind: drop the memory dimension (exact, and cheaper).
+        let allWeights = c.units.reduce(0.0) { $0 + $1.clientWeights.value }
+        if let cap = memoryCap, allWeights > cap.value {
             memoryLevels = memorySteps
             for i in 0..<k {
                 let w = c.units[i].clientWeights.value

@@ -87,7 +87,8 @@ private func bruteForce(_ c: SplitLLMCosts, _ ok: ([SplitLLMSide]) -> Bool) -> D
             let cap: Bytes? = trial % 4 == 0 ? Bytes(Double(Int.random(in: 1...(5 * k), using: &rng))) : nil
             let memorySteps = 16
             func memoryTicks(_ a: [SplitLLMSide]) -> Int {
-                guard let cap else { return 0 }
+                // A cap that all units fit under together cannot bind, and the DP ignores it.
+                guard let cap, c.units.reduce(0.0, { $0 + $1.clientWeights.value }) > cap.value else { return 0 }
                 var total = 0
                 for i in 0..<k where a[i] == .client {
                     let w = c.units[i].clientWeights.value
