@@ -44,7 +44,7 @@ public struct SplitLLMPlanner: Sendable, Hashable {
     /// Quanta over the client memory cap for `dp` when a cap is given.
     public var memorySteps: Int
 
-    public init(_ strategy: Strategy = .dp, timeSteps: Int = 5000, memorySteps: Int = 64) {
+    public init(_ strategy: Strategy = .dp, timeSteps: Int = 4000, memorySteps: Int = 128) {
         self.strategy = strategy
         self.timeSteps = timeSteps
         self.memorySteps = memorySteps

@@ -83,7 +83,7 @@ public struct SplitLLMSimulationConfiguration: Hashable, Sendable, Codable {
 
     public init(
         requestTypes: [SplitLLMRequestType], clientClasses: [SplitLLMClientClass], server: SplitLLMDevice,
-        arrivalRate: Double, requestCount: Int, seed: UInt64, timeSteps: Int = 5000
+        arrivalRate: Double, requestCount: Int, seed: UInt64, timeSteps: Int = 4000
     ) {
         self.requestTypes = requestTypes
         self.clientClasses = clientClasses
