@@ -37,6 +37,7 @@ let package = Package(
         .testTarget(name: "HeadwayGGUFTests", dependencies: ["HeadwayGGUF"]),
         .testTarget(name: "HeadwayPlannerTests", dependencies: ["HeadwayCore", "HeadwayPlanner"]),
         .testTarget(name: "HeadwaySimulatorTests", dependencies: ["HeadwayCore", "HeadwayPlanner", "HeadwaySimulator"]),
+        .testTarget(name: "HeadwayCLITests", dependencies: ["headway"]),
         .testTarget(
             name: "HeadwayEngineTests", dependencies: ["HeadwayCore", "HeadwayGGUF", "HeadwayEngine"],
             swiftSettings: kernelSettings),

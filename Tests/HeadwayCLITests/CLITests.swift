@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+
+/// Runs the built `headway` binary as a user would and checks its output and exit status.
+@Suite struct CLITests {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// The `headway` executable built alongside this test bundle.
+    static var binary: URL {
+        let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for dir in [here, here.deletingLastPathComponent()] {
+            let candidate = dir.appendingPathComponent("headway")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        return repo.appendingPathComponent(".build/release/headway")
+    }
+
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String]) throws -> Output {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = arguments
+        p.currentDirectoryURL = repo
+        let out = Pipe()
+        let err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    static func temporaryFile(_ text: String, name: String) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("headway-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let url = dir.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    @Test func helpListsTheCommands() throws {
+        let r = try Self.run(["--help"])
+        #expect(r.status == 0)
+        for command in ["simulate", "plan", "evaluate", "study"] { #expect(r.stdout.contains(command), "\(command)") }
+    }
+
+    @Test func referenceJSONReproducesTheAuthorsGreedyLatency() throws {
+        let r = try Self.run(["simulate", "scenarios/reference-g1.json", "--format", "reference-json", "--quiet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let greedy = (json["algorithms"] as! [String: Any])["greedy"] as! [String: Any]
+        let steps = greedy["steps"] as! [[String: Any]]
+        #expect(steps.count == 5)
+        #expect(abs((steps[0]["latency_s"] as! Double) - 0.038923141120000004) < 1e-12)
+    }
+
+    @Test func badScenarioFailsWithFileFieldAndValue() throws {
+        let path = try Self.temporaryFile(
+            """
+            model: smollm2-135m
+            cluster:
+              devices: [{id: a, memory_gb: -3, compute_gflops: 10}]
+            tokens: 5
+            planners: [greedy]
+            """, name: "neg.yaml")
+        let r = try Self.run(["simulate", path])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("neg.yaml") && r.stderr.contains("cluster.devices[0].memory_gb") && r.stderr.contains("-3"),
+                "\(r.stderr)")
+    }
+
+    @Test func missingScenarioFileIsAClearError() throws {
+        let r = try Self.run(["simulate", "/nonexistent/scenario.yaml"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("/nonexistent/scenario.yaml"))
+    }
+
+    @Test func planPrintsAPlacementAsJSON() throws {
+        let r = try Self.run(["plan", "--model", "smollm2-135m", "--token", "10", "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        #expect((json["assignment"] as! [String: String]).count == 30 * 5)
+        #expect((json["latency_s"] as! Double) > 0)
+    }
+
+    @Test func simulateWritesReportFiles() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("headway-out-\(UUID().uuidString)").path
+        let r = try Self.run(["simulate", "--tokens", "20", "--out", dir, "--quiet", "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        for file in ["report.json", "tokens.csv", "summary.txt", "report.html"] {
+            #expect(FileManager.default.fileExists(atPath: dir + "/" + file), "\(file)")
+        }
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        #expect((json["planners"] as! [Any]).count == 4)
+        let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
+        #expect(html.contains("<svg"))
+    }
+}
