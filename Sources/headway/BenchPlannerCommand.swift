@@ -21,7 +21,7 @@ struct BenchPlanner: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            guard repetitions > 0 else { throw CLIError(description: "error: --repetitions must be positive, got \(repetitions)") }
+            guard repetitions > 0 else { throw CLIError(description: "--repetitions must be positive, got \(repetitions)") }
             var results: [(String, Double)] = []
             let replan = try PlannerBenchmark.replanMilliseconds(devices: 25, layers: 30, repetitions: repetitions)
             results.append(("replan_25_devices_30_layers_ms", replan))

@@ -47,11 +47,11 @@ struct CLIError: Error, CustomStringConvertible {
 
 func runReportingErrors(_ body: () throws -> Void) throws {
     do { try body() } catch let e as CoreError {
-        throw CLIError(description: "error: \(e.message)")
+        throw CLIError(description: "\(e.message)")
     } catch let e as PlannerError {
-        throw CLIError(description: "error: \(e.message)")
+        throw CLIError(description: "\(e.message)")
     } catch let e as GGUFError {
-        throw CLIError(description: "error: \(e)")
+        throw CLIError(description: "\(e)")
     }
 }
 

@@ -26,7 +26,7 @@ struct Evaluate: ParsableCommand {
             var fallback: Int?
             if let defaultDevice {
                 guard let j = state.cluster.index(of: defaultDevice) else {
-                    throw CLIError(description: "error: --default-device names an unknown device '\(defaultDevice)'")
+                    throw CLIError(description: "--default-device names an unknown device '\(defaultDevice)'")
                 }
                 fallback = j
             }
@@ -34,24 +34,24 @@ struct Evaluate: ParsableCommand {
             if let path = placement {
                 let text: String
                 do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-                    throw CLIError(description: "error: \(path): cannot read the file (\(error.localizedDescription))")
+                    throw CLIError(description: "\(path): cannot read the file (\(error.localizedDescription))")
                 }
                 guard let map = (try? Yams.load(yaml: text)) as? [String: Any] else {
-                    throw CLIError(description: "error: \(path): must be a mapping from block name to device id")
+                    throw CLIError(description: "\(path): must be a mapping from block name to device id")
                 }
                 for (block, value) in map {
                     guard let b = layout.index(named: block) else {
-                        throw CLIError(description: "error: \(path): unknown block '\(block)' (e.g. \(layout.name(of: 0)))")
+                        throw CLIError(description: "\(path): unknown block '\(block)' (e.g. \(layout.name(of: 0)))")
                     }
                     guard let id = value as? String, let j = state.cluster.index(of: id) else {
-                        throw CLIError(description: "error: \(path): block '\(block)' names an unknown device '\(value)'")
+                        throw CLIError(description: "\(path): block '\(block)' names an unknown device '\(value)'")
                     }
                     devices[b] = j
                 }
             }
             for b in devices.indices where devices[b] < 0 {
                 guard let fallback else {
-                    throw CLIError(description: "error: block '\(layout.name(of: b))' has no device; list it or give --default-device")
+                    throw CLIError(description: "block '\(layout.name(of: b))' has no device; list it or give --default-device")
                 }
                 devices[b] = fallback
             }

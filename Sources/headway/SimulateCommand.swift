@@ -33,7 +33,7 @@ struct Simulate: ParsableCommand {
             }
             var s = try CLI.scenario(path: scenario)
             if let tokens {
-                guard tokens > 0 else { throw CLIError(description: "error: --tokens must be positive, got \(tokens)") }
+                guard tokens > 0 else { throw CLIError(description: "--tokens must be positive, got \(tokens)") }
                 s.settings.tokens = tokens
             }
             if !seeds.isEmpty { s.seeds = seeds }
@@ -53,10 +53,10 @@ struct Simulate: ParsableCommand {
     }
 
     private func runReference() throws {
-        guard let scenario else { throw CLIError(description: "error: --format reference-json needs a scenario file") }
+        guard let scenario else { throw CLIError(description: "--format reference-json needs a scenario file") }
         let text: String
         do { text = try String(contentsOfFile: scenario, encoding: .utf8) } catch {
-            throw CLIError(description: "error: \(scenario): cannot read the file (\(error.localizedDescription))")
+            throw CLIError(description: "\(scenario): cannot read the file (\(error.localizedDescription))")
         }
         let reference = try ReferenceScenario.load(text: text, file: scenario, plannerNames: Set(PlannerRegistry.names))
         var s = reference.scenario
@@ -89,7 +89,7 @@ struct Simulate: ParsableCommand {
             try SimulationTable.render(report).write(toFile: folder + "/summary.txt", atomically: true, encoding: .utf8)
             try SimulationHTML.render(report).write(toFile: folder + "/report.html", atomically: true, encoding: .utf8)
         } catch {
-            throw CLIError(description: "error: cannot write into '\(folder)': \(error.localizedDescription)")
+            throw CLIError(description: "cannot write into '\(folder)': \(error.localizedDescription)")
         }
         if !quiet { CLI.writeStderr("wrote \(folder)/report.json, tokens.csv, summary.txt, report.html\n") }
     }
