@@ -10,9 +10,10 @@ public import HeadwayCore
 ///   (`ResourceLedger`): the min–max allocation that Galaxy's capability-proportional split approximates, repaired
 ///   for memory by skipping members that are full.
 /// - **FFN.** Our blocks cannot split one FFN over devices, so the FFN of each layer (with the projection, Galaxy's
-///   row-parallel W_O and connective step) goes to one member, chosen by smooth weighted round-robin over the layers
-///   with weights ∝ FFN speed, skipping members that cannot hold it. The collective communication Galaxy's tensor
-///   parallelism adds is charged by `GalaxyCostModel`; `splitFFN` credits the ideal FFN split as a what-if.
+///   row-parallel W_O and connective step) goes to one member: the one that runs it fastest among those that can
+///   still hold it (memory repair spills later layers to the next-fastest). This favours Galaxy: a round-robin over
+///   the members would put some FFNs on slow devices. The collective communication Galaxy's tensor parallelism adds is
+///   charged by `GalaxyCostModel`; `splitFFN` credits the ideal FFN split as a what-if.
 /// - **Memory** at the current length (default) or at `kvTokens` tokens, as for EdgeShard.
 /// - **Once.** With `request.previous` the previous placement is returned (re-planned only with `replanOnOverflow`
 ///   when it no longer fits). Every plan is evaluated with `GalaxyCostModel` wrapping the request's cost model, so a
@@ -122,9 +123,7 @@ public struct GalaxyPlanner: Planner {
         let attention = cm.demand(of: layout.attentionIndex(layer: 0, group: 0), at: request.position)
         let ffn = cm.demand(of: layout.feedForwardIndex(layer: 0), at: request.position)
         let attentionTime = group.map { cm.executionTime(of: attention, on: $0, in: state).value }
-        let ffnSpeed = group.map { 1 / cm.executionTime(of: ffn, on: $0, in: state).value }
-        let totalSpeed = ffnSpeed.reduce(0, +)
-        var credit = Array(repeating: 0.0, count: group.count)
+        let ffnTime = group.map { cm.executionTime(of: ffn, on: $0, in: state).value }
         var devices = Array(repeating: group[0], count: layout.count)
         for l in 0..<layout.layerCount {
             var count = Array(repeating: 0, count: group.count)
@@ -147,13 +146,11 @@ public struct GalaxyPlanner: Planner {
             let both = BlockDemand(
                 memory: dp.memory + df.memory, flops: dp.flops + df.flops, bytesRead: dp.bytesRead + df.bytesRead,
                 weights: dp.weights + df.weights, state: dp.state + df.state)
-            for m in group.indices { credit[m] += ffnSpeed[m] }
             var pick = -1
             for m in group.indices where ledger.canHost(both, on: group[m]) {
-                if pick < 0 || credit[m] > credit[pick] { pick = m }
+                if pick < 0 || ffnTime[m] < ffnTime[pick] { pick = m }
             }
             guard pick >= 0 else { return nil }
-            credit[pick] -= totalSpeed
             ledger.host(dp, on: group[pick])
             ledger.host(df, on: group[pick])
             devices[p] = group[pick]
