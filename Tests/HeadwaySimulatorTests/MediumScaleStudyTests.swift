@@ -70,6 +70,6 @@ import Testing
         let html = result.renderHTML()
         for name in result.plannerOrder { #expect(text.contains(name) && html.contains(name)) }
         #expect(html.components(separatedBy: "<svg").count - 1 >= 8)
-        #expect(html.contains("Cumulative latency") && html.contains("Out-of-memory") && html.contains("Peak memory per device"))
+        #expect(html.contains("Cumulative decode latency") && html.contains("Out-of-memory") && html.contains("Peak memory per device"))
     }
 }

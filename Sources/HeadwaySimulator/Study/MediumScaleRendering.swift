@@ -8,7 +8,7 @@ extension MediumScaleResult {
             guard let p = planners[name] else { return nil }
             return [
                 name, opt(p.meanLatency, ms), opt(p.p95Latency, ms), opt(p.latencyRatio) { String(format: "%.2fx", $0) },
-                String(format: "%.1f", p.totalLatency), String(format: "%.2f", p.peakMemoryGB),
+                String(format: "%.1f", p.totalLatency), opt(p.meanPrefill) { String(format: "%.0f", $0) }, String(format: "%.2f", p.peakMemoryGB),
                 String(format: "%.2f", p.meanPeakMemoryGB), "\(p.oomSteps)", "\(p.oomSeeds)/\(seeds.count)",
                 opt(p.meanFirstOOMToken) { String(format: "%.0f", $0) }, "\(p.migrations)",
             ]
@@ -16,10 +16,10 @@ extension MediumScaleResult {
         let header = "medium-scale: \(model), \(devices) devices, prompt \(promptLength), \(tokens) tokens, "
             + "\(seeds.count) seeds, re-planned every token (\(String(format: "%.0f", runSeconds)) s to run)\n"
         return header + table(
-            header: ["planner", "mean ms", "p95 ms", "vs first", "total s", "peak GiB", "mean peak GiB", "OOM steps", "OOM seeds",
+            header: ["planner", "mean ms", "p95 ms", "vs first", "total s", "prefill s", "peak GiB", "mean peak GiB", "OOM steps", "OOM seeds",
                      "first OOM", "migrations"],
             rows: rows)
-            + "mean/p95 over feasible steps; total = prefill + feasible steps, mean over seeds; "
+            + "mean/p95 over feasible steps; total = sum of feasible decode steps, mean over seeds (prefill apart); "
             + "OOM = the placement in force does not fit (planned-once planners keep it) or no placement was found.\n"
     }
 
@@ -32,7 +32,7 @@ extension MediumScaleResult {
             series: names.map { .init(name: $0, values: planners[$0]!.latencyCurve.map { ($0 ?? .nan) * 1000 }) },
             xLabel: "generated token", yLabel: "latency (ms)", logY: true)
         let cumulative = SVGChart.lines(
-            title: "Cumulative latency (prefill + feasible steps so far, mean over seeds)",
+            title: "Cumulative decode latency (feasible steps so far, mean over seeds; prefill excluded)",
             series: names.map { .init(name: $0, values: planners[$0]!.cumulativeLatencyCurve) },
             xLabel: "generated token", yLabel: "seconds")
         let oom = SVGChart.lines(

@@ -20,8 +20,10 @@ public struct MediumScaleResult: Sendable, Codable {
         public var meanFirstOOMToken: Double?
         public var migrations: Int
         public var migrationDelay: Double
-        /// Mean over seeds of prefill + the latency of every feasible step (OOM steps produce no token and add nothing).
+        /// Mean over seeds of the latency of every feasible decode step (OOM steps produce no token and add nothing).
         public var totalLatency: Double
+        /// Mean prompt prefill latency over seeds (time to first token; not in the curves or the total).
+        public var meanPrefill: Double?
         public var latencyCurve: [Double?]
         public var cumulativeLatencyCurve: [Double]
         /// Mean over seeds of the largest per-device memory at each token.
@@ -43,6 +45,7 @@ public struct MediumScaleResult: Sendable, Codable {
             case meanFirstOOMToken = "mean_first_oom_token"
             case migrationDelay = "migration_delay_s"
             case totalLatency = "total_latency_s"
+            case meanPrefill = "mean_prefill_s"
             case latencyCurve = "latency_curve_s"
             case cumulativeLatencyCurve = "cumulative_latency_curve_s"
             case peakMemoryCurveGB = "peak_memory_curve_gb"
@@ -86,7 +89,7 @@ public struct MediumScaleResult: Sendable, Codable {
             var cumulative: [Double] = []
             var memoryCurve: [Double] = []
             var oomCurve: [Int] = []
-            var sums = runs.map { $0.prefillLatency ?? 0 }
+            var sums = Array(repeating: 0.0, count: runs.count)
             var perDevice = Array(repeating: 0.0, count: devices)
             for t in 0..<tokens {
                 var values: [Double] = []
@@ -108,6 +111,7 @@ public struct MediumScaleResult: Sendable, Codable {
                 memoryCurve.append(peak / Double(max(runs.count, 1)) / gib)
                 oomCurve.append(oom)
             }
+            let prefill = Summary(runs.compactMap(\.prefillLatency))
             let firstOOM = runs.compactMap { $0.records.firstIndex { !$0.feasible } }
             let peaks = runs.map { $0.records.reduce(0.0) { max($0, $1.memory.max() ?? 0) } }
             results[label] = PlannerResult(
@@ -118,7 +122,7 @@ public struct MediumScaleResult: Sendable, Codable {
                 meanFirstOOMToken: firstOOM.isEmpty ? nil : Double(firstOOM.reduce(0, +)) / Double(firstOOM.count),
                 migrations: runs.reduce(0) { $0 + $1.records.reduce(0) { $0 + $1.migrations } },
                 migrationDelay: runs.reduce(0) { $0 + $1.records.reduce(0) { $0 + $1.migrationDelay } },
-                totalLatency: cumulative.last ?? 0, latencyCurve: curve, cumulativeLatencyCurve: cumulative,
+                totalLatency: cumulative.last ?? 0, meanPrefill: prefill.count > 0 ? prefill.mean : nil, latencyCurve: curve, cumulativeLatencyCurve: cumulative,
                 peakMemoryCurveGB: memoryCurve, peakMemoryPerDeviceGB: perDevice.map { $0 / gib }, oomCurve: oomCurve)
         }
         if let first = plannerOrder.first, let base = results[first]?.meanLatency {
