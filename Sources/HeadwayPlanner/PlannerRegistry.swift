@@ -2,15 +2,19 @@
 /// (`resource_aware` = `resource-aware`).
 public enum PlannerRegistry {
     /// Canonical names of the registered planners.
-    public static var names: [String] { ["greedy", "resource-aware", "round-robin", "static"] }
+    public static var names: [String] { ["edgeshard", "galaxy", "greedy", "resource-aware", "round-robin", "static"] }
 
-    /// - Parameter options: planner options (only `resource-aware` takes any; see `ResourceAwarePlanner.Options`).
+    /// - Parameter options: planner options (`resource-aware`, `edgeshard`, `galaxy`; see their `Options`).
     /// - Throws: `.invalidArgument` for an unknown name or option.
     public static func planner(named name: String, options: [String: Double] = [:]) throws(PlannerError) -> any Planner {
         let key = name.lowercased().replacingUnderscores()
         switch key {
         case "resource-aware":
             return ResourceAwarePlanner(options: try ResourceAwarePlanner.Options(options))
+        case "edgeshard":
+            return EdgeShardPlanner(options: try EdgeShardPlanner.Options(options))
+        case "galaxy":
+            return GalaxyPlanner(options: try GalaxyPlanner.Options(options))
         case "greedy", "round-robin", "static":
             if let extra = options.keys.sorted().first {
                 throw PlannerError(.invalidArgument, "\(key): takes no options, got '\(extra)'")

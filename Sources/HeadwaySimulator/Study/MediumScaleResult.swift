@@ -1,0 +1,143 @@
+import Foundation
+import HeadwayCore
+
+/// What the medium-scale study found, per planner, over all seeds. Memory figures are GiB (1024³ bytes). Curves hold
+/// one value per generated token; `null` (nil) where no seed has a feasible step at that token.
+public struct MediumScaleResult: Sendable, Codable {
+    public struct PlannerResult: Sendable, Codable {
+        /// Mean and 95th percentile of per-token latency (inference + migration) over all feasible steps of all seeds.
+        public var meanLatency: Double?
+        public var p95Latency: Double?
+        /// Mean latency relative to the first planner of the study (resource-aware, or headway when registered).
+        public var latencyRatio: Double?
+        /// Largest memory used on any device, any token, any seed; and the mean over seeds of each seed's largest.
+        public var peakMemoryGB: Double
+        public var meanPeakMemoryGB: Double
+        /// Steps where the placement in force did not fit (out of memory) or no placement was found, all seeds.
+        public var oomSteps: Int
+        /// Seeds with at least one such step, and the mean token of the first one over those seeds.
+        public var oomSeeds: Int
+        public var meanFirstOOMToken: Double?
+        public var migrations: Int
+        public var migrationDelay: Double
+        /// Mean over seeds of the latency of every feasible decode step (OOM steps produce no token and add nothing).
+        public var totalLatency: Double
+        /// Mean prompt prefill latency over seeds (time to first token; not in the curves or the total).
+        public var meanPrefill: Double?
+        public var latencyCurve: [Double?]
+        public var cumulativeLatencyCurve: [Double]
+        /// Mean over seeds of the largest per-device memory at each token.
+        public var peakMemoryCurveGB: [Double]
+        /// Largest memory per device index (0 = controller) over tokens and seeds.
+        public var peakMemoryPerDeviceGB: [Double]
+        /// Seeds out of memory at each token.
+        public var oomCurve: [Int]
+
+        enum CodingKeys: String, CodingKey {
+            case migrations
+            case meanLatency = "mean_latency_s"
+            case p95Latency = "p95_latency_s"
+            case latencyRatio = "latency_ratio"
+            case peakMemoryGB = "peak_memory_gb"
+            case meanPeakMemoryGB = "mean_peak_memory_gb"
+            case oomSteps = "oom_steps"
+            case oomSeeds = "oom_seeds"
+            case meanFirstOOMToken = "mean_first_oom_token"
+            case migrationDelay = "migration_delay_s"
+            case totalLatency = "total_latency_s"
+            case meanPrefill = "mean_prefill_s"
+            case latencyCurve = "latency_curve_s"
+            case cumulativeLatencyCurve = "cumulative_latency_curve_s"
+            case peakMemoryCurveGB = "peak_memory_curve_gb"
+            case peakMemoryPerDeviceGB = "peak_memory_per_device_gb"
+            case oomCurve = "oom_curve"
+        }
+    }
+
+    public var model: String
+    public var devices: Int
+    public var tokens: Int
+    public var promptLength: Int
+    public var seeds: [UInt64]
+    /// Planner labels in study order (JSON objects are unordered).
+    public var plannerOrder: [String]
+    public var planners: [String: PlannerResult]
+    /// Wall-clock seconds the study took.
+    public var runSeconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case model, devices, tokens, seeds, planners
+        case promptLength = "prompt_length"
+        case plannerOrder = "planner_order"
+        case runSeconds = "run_seconds"
+    }
+
+    init(report: SimulationReport, configuration c: MediumScaleStudy.Configuration, runSeconds: Double) {
+        model = report.model
+        devices = report.devices.count
+        tokens = report.tokens
+        promptLength = report.promptLength
+        seeds = report.seeds
+        plannerOrder = report.planners.map(\.planner)
+        self.runSeconds = runSeconds
+        let gib = Bytes.perGigabyte
+        var results: [String: PlannerResult] = [:]
+        for label in plannerOrder {
+            let runs = (report.runs ?? []).filter { $0.planner == label }
+            let latency = Summary(runs.flatMap(\.feasibleLatencies))
+            var curve: [Double?] = []
+            var cumulative: [Double] = []
+            var memoryCurve: [Double] = []
+            var oomCurve: [Int] = []
+            var sums = Array(repeating: 0.0, count: runs.count)
+            var perDevice = Array(repeating: 0.0, count: devices)
+            for t in 0..<tokens {
+                var values: [Double] = []
+                var oom = 0
+                var peak = 0.0
+                for (i, run) in runs.enumerated() where t < run.records.count {
+                    let r = run.records[t]
+                    if r.feasible {
+                        values.append(r.latency)
+                        sums[i] += r.latency
+                    } else {
+                        oom += 1
+                    }
+                    peak += r.memory.max() ?? 0
+                    for j in 0..<min(devices, r.memory.count) { perDevice[j] = max(perDevice[j], r.memory[j]) }
+                }
+                curve.append(values.isEmpty ? nil : values.reduce(0, +) / Double(values.count))
+                cumulative.append(sums.reduce(0, +) / Double(max(sums.count, 1)))
+                memoryCurve.append(peak / Double(max(runs.count, 1)) / gib)
+                oomCurve.append(oom)
+            }
+            let prefill = Summary(runs.compactMap(\.prefillLatency))
+            let firstOOM = runs.compactMap { $0.records.firstIndex { !$0.feasible } }
+            let peaks = runs.map { $0.records.reduce(0.0) { max($0, $1.memory.max() ?? 0) } }
+            results[label] = PlannerResult(
+                meanLatency: latency.count > 0 ? latency.mean : nil, p95Latency: latency.count > 0 ? latency.p95 : nil,
+                latencyRatio: nil, peakMemoryGB: (peaks.max() ?? 0) / gib,
+                meanPeakMemoryGB: peaks.reduce(0, +) / Double(max(peaks.count, 1)) / gib,
+                oomSteps: runs.reduce(0) { $0 + $1.infeasibleSteps }, oomSeeds: firstOOM.count,
+                meanFirstOOMToken: firstOOM.isEmpty ? nil : Double(firstOOM.reduce(0, +)) / Double(firstOOM.count),
+                migrations: runs.reduce(0) { $0 + $1.records.reduce(0) { $0 + $1.migrations } },
+                migrationDelay: runs.reduce(0) { $0 + $1.records.reduce(0) { $0 + $1.migrationDelay } },
+                totalLatency: cumulative.last ?? 0, meanPrefill: prefill.count > 0 ? prefill.mean : nil, latencyCurve: curve, cumulativeLatencyCurve: cumulative,
+                peakMemoryCurveGB: memoryCurve, peakMemoryPerDeviceGB: perDevice.map { $0 / gib }, oomCurve: oomCurve)
+        }
+        if let first = plannerOrder.first, let base = results[first]?.meanLatency {
+            for label in plannerOrder {
+                let ratio = results[label]?.meanLatency.map { $0 / base }
+                results[label]?.latencyRatio = ratio
+            }
+        }
+        planners = results
+    }
+
+    /// Pretty-printed JSON with sorted keys.
+    public func json() throws -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try e.encode(self), as: UTF8.self)
+    }
+}
