@@ -159,3 +159,7 @@ public struct GalaxyPlanner: Planner {
         return Placement(devices: devices)
     }
 }
+
+extension GalaxyPlanner: ExecutionCostModelProviding {
+    public func executionCostModel(wrapping base: any CostModel) -> any CostModel { costModel(wrapping: base) }
+}

@@ -7,7 +7,7 @@ import HeadwaySimulator
 struct Study: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Reproduce the studies: planners against the optimum, layer-based baselines, SplitLLM.",
-        subcommands: [StudySplitLLM.self])
+        subcommands: [StudyMediumScale.self, StudySplitLLM.self])
 }
 
 enum StudyFormat: String, ExpressibleByArgument, CaseIterable {
@@ -34,6 +34,45 @@ struct StudySplitLLM: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let result = try SplitLLMStudy.run(.default)
+            switch format {
+            case .table: try emit(result.renderTable(), out: out)
+            case .json: try emit(try result.json() + "\n", out: out)
+            case .html: try emit(result.renderHTML(), out: out)
+            }
+        }
+    }
+}
+
+struct StudyMediumScale: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "medium-scale",
+        abstract: "25 devices, 1000 tokens, per-token re-planning, 10 seeds: head-level planners vs EdgeShard and Galaxy.")
+
+    @Option(help: "Output: table, json or html (SVG plots).") var format: StudyFormat = .table
+    @Option(help: "Write to this file instead of stdout.") var out: String?
+    @Option(help: "Tokens to generate (default 1000).") var tokens: Int?
+    @Option(help: "Number of seeds (default 10).") var seeds: Int?
+    @Flag(help: "No progress on stderr.") var quiet = false
+
+    func run() throws {
+        try runReportingErrors {
+            var c = MediumScaleStudy.Configuration.default
+            if let tokens {
+                guard tokens > 0 else { throw CLIError(description: "--tokens must be positive, got \(tokens)") }
+                c.tokens = tokens
+            }
+            if let seeds {
+                guard seeds > 0 else { throw CLIError(description: "--seeds must be positive, got \(seeds)") }
+                c.seeds = (1...seeds).map { UInt64($0) }
+            }
+            c.planners = MediumScaleStudy.defaultPlanners(finalContext: c.promptLength + c.tokens)
+            var lastDecile = 0
+            let result = try MediumScaleStudy.run(c, progress: quiet ? nil : { done, total in
+                let decile = total > 0 ? done * 10 / total : 10
+                guard decile > lastDecile else { return }
+                lastDecile = decile
+                CLI.writeStderr("medium-scale: \(decile * 10)%\n")
+            })
             switch format {
             case .table: try emit(result.renderTable(), out: out)
             case .json: try emit(try result.json() + "\n", out: out)
