@@ -82,12 +82,12 @@ public struct SplitLLMServerSimulation: Sendable {
             rs.append(row)
         }
         requests = rs
-        var rng = SplitLLMRandom(seed: configuration.seed)
+        var rng = SeededGenerator(seed: configuration.seed)
         let typeWeights = configuration.requestTypes.map(\.weight)
         let clientWeights = configuration.clientClasses.map(\.weight)
         arrivals = (0..<configuration.requestCount).map { _ in
-            let u = rng.unitOpen()
-            return (-log(u), rng.pick(typeWeights), rng.pick(clientWeights))
+            let gap = rng.exponential(mean: 1)
+            return (gap, pick(typeWeights, &rng), pick(clientWeights, &rng))
         }
     }
 
@@ -212,41 +212,12 @@ public struct SplitLLMServerSimulation: Sendable {
     }
 }
 
-/// xoshiro256** seeded through SplitMix64, private to SplitLLM until the shared `SeededGenerator` lands.
-private struct SplitLLMRandom {
-    private var s: (UInt64, UInt64, UInt64, UInt64)
-    init(seed: UInt64) {
-        var x = seed
-        func splitMix() -> UInt64 {
-            x &+= 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        s = (splitMix(), splitMix(), splitMix(), splitMix())
+/// An index drawn with probability proportional to `weights`.
+private func pick(_ weights: [Double], _ rng: inout SeededGenerator) -> Int {
+    var u = rng.nextUnit() * weights.reduce(0, +)
+    for (i, w) in weights.enumerated() {
+        if u < w { return i }
+        u -= w
     }
-    mutating func next() -> UInt64 {
-        let result = ((s.1 &* 5) << 7 | (s.1 &* 5) >> 57) &* 9
-        let t = s.1 << 17
-        s.2 ^= s.0
-        s.3 ^= s.1
-        s.1 ^= s.2
-        s.0 ^= s.3
-        s.2 ^= t
-        s.3 = s.3 << 45 | s.3 >> 19
-        return result
-    }
-    /// Uniform in (0, 1].
-    mutating func unitOpen() -> Double { (Double(next() >> 11) + 1) / 9_007_199_254_740_992 }
-    /// An index drawn with probability proportional to `weights`.
-    mutating func pick(_ weights: [Double]) -> Int {
-        let total = weights.reduce(0, +)
-        var u = (Double(next() >> 11) / 9_007_199_254_740_992) * total
-        for (i, w) in weights.enumerated() {
-            if u < w { return i }
-            u -= w
-        }
-        return weights.count - 1
-    }
+    return weights.count - 1
 }
