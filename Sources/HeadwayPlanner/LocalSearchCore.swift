@@ -1,0 +1,223 @@
+/// The headway heuristic on precomputed tables: construction by marginal objective increase, then local search.
+enum LocalSearchCore {
+    struct Result {
+        var devices: [Int]
+        var objective: Double
+        var rounds: Int
+        var moves: Int
+        var swaps: Int
+        var constructed: Bool
+    }
+
+    /// - Returns: nil when neither construction nor the first-fit fallback finds a placement within memory.
+    static func solve(_ t: ExactCostTables, maxRounds: Int, swaps: Bool) -> Result? {
+        var constructed = true
+        guard let start = construct(t) ?? { constructed = false; return firstFit(t) }() else { return nil }
+        var state = LocalSearchState(tables: t, devices: start)
+        var result = improve(&state, maxRounds: maxRounds, swaps: swaps)
+        result.constructed = constructed
+        return result
+    }
+
+    // MARK: Construction
+
+    /// Places the blocks layer by layer, attention blocks first, then projection, then FFN, each on the device that
+    /// increases the objective least. Until the projection and FFN of a layer are placed, the layer is costed with the
+    /// best projection and FFN devices for what is already placed (memory of those two ignored).
+    static func construct(_ t: ExactCostTables) -> [Int]? {
+        let n = t.n
+        let usable = (0..<n).filter { t.usable[$0] }
+        var devices = Array(repeating: -1, count: t.layers * t.blocksPerLayer)
+        var memory = t.freeMemory
+        var budget = t.freeBudget
+        var perSource = Array(repeating: 0.0, count: n)
+        var migrationMax = 0.0
+        var counts = Array(repeating: 0, count: n)
+        var phase = Array(repeating: 0.0, count: n)  // per projection device: reference gather sum / decode phase max
+        var tailBest = Array(repeating: 0.0, count: n)
+        var residual = t.controller
+
+        /// Migration increase of block b onto d.
+        func migrationIncrease(_ b: Int, _ d: Int) -> Double {
+            guard let previous = t.previous, previous[b] != d else { return 0 }
+            let c = t.migration[b * n + d]
+            if t.model == .reference { return c }
+            let s = t.migrationSource[b]
+            return max(migrationMax, s >= 0 ? perSource[s] + c : c) - migrationMax
+        }
+        func commitMigration(_ b: Int, _ d: Int) {
+            guard t.model == .decode, let previous = t.previous, previous[b] != d else { return }
+            let c = t.migration[b * n + d]
+            let s = t.migrationSource[b]
+            if s >= 0 { perSource[s] += c; migrationMax = max(migrationMax, perSource[s]) } else { migrationMax = max(migrationMax, c) }
+        }
+        func fits(_ d: Int, _ m: Double, _ c: Double) -> Bool { memory[d] >= m && budget[d] >= c }
+        func preferred(_ b: Int, _ d: Int, _ best: Int) -> Bool { t.previous?[b] == d && t.previous?[b] != best }
+
+        for l in 0..<t.layers {
+            let base = l * t.blocksPerLayer
+            let last = l == t.layers - 1
+            for d in 0..<n { counts[d] = 0 }
+            var maxLoad = 0.0
+            for p in usable {
+                phase[p] = t.model == .reference || residual == p ? 0 : t.hiddenTransfer[residual * n + p]
+                var best = Double.infinity
+                for f in usable { best = min(best, t.tail(projection: p, ffn: f, last: last) - t.projectionTime[p]) }
+                tailBest[p] = t.projectionTime[p] + best
+            }
+            for g in 0..<t.groups {
+                let b = base + g
+                var bestDevice = -1
+                var bestValue = Double.infinity
+                for d in usable where fits(d, t.attentionMemory, t.attentionBudget) {
+                    var value = Double.infinity
+                    if t.model == .reference {
+                        let load = max(maxLoad, t.attentionLoad(counts[d] + 1, on: d))
+                        for p in usable {
+                            value = min(value, load + phase[p] + t.referenceGather(1, from: d, to: p) + tailBest[p])
+                        }
+                    } else {
+                        for p in usable {
+                            let branch = t.decodeBranch(counts[d] + 1, on: d, residual: residual, projection: p)
+                            value = min(value, max(phase[p], branch) + tailBest[p])
+                        }
+                    }
+                    value += migrationIncrease(b, d)
+                    if value < bestValue || (value == bestValue && preferred(b, d, bestDevice)) {
+                        bestValue = value
+                        bestDevice = d
+                    }
+                }
+                guard bestDevice >= 0 else { return nil }
+                let d = bestDevice
+                devices[b] = d
+                memory[d] -= t.attentionMemory
+                budget[d] -= t.attentionBudget
+                commitMigration(b, d)
+                counts[d] += 1
+                if t.model == .reference {
+                    maxLoad = max(maxLoad, t.attentionLoad(counts[d], on: d))
+                    for p in usable { phase[p] += t.referenceGather(1, from: d, to: p) }
+                } else {
+                    for p in usable { phase[p] = max(phase[p], t.decodeBranch(counts[d], on: d, residual: residual, projection: p)) }
+                }
+            }
+            // Projection.
+            let pb = base + t.groups
+            var bestP = -1
+            var bestValue = Double.infinity
+            for p in usable where fits(p, t.projectionMemory, t.projectionBudget) {
+                let value = (t.model == .reference ? maxLoad + phase[p] : phase[p]) + tailBest[p] + migrationIncrease(pb, p)
+                if value < bestValue || (value == bestValue && preferred(pb, p, bestP)) { bestValue = value; bestP = p }
+            }
+            guard bestP >= 0 else { return nil }
+            devices[pb] = bestP
+            memory[bestP] -= t.projectionMemory
+            budget[bestP] -= t.projectionBudget
+            commitMigration(pb, bestP)
+            // FFN.
+            let fb = pb + 1
+            var bestF = -1
+            bestValue = .infinity
+            for f in usable where fits(f, t.ffnMemory, t.ffnBudget) {
+                let value = t.tail(projection: bestP, ffn: f, last: last) + migrationIncrease(fb, f)
+                if value < bestValue || (value == bestValue && preferred(fb, f, bestF)) { bestValue = value; bestF = f }
+            }
+            guard bestF >= 0 else { return nil }
+            devices[fb] = bestF
+            memory[bestF] -= t.ffnMemory
+            budget[bestF] -= t.ffnBudget
+            commitMigration(fb, bestF)
+            residual = bestF
+        }
+        return devices
+    }
+
+    /// Fallback when construction runs out of room: largest blocks first, each on the device with most free memory.
+    static func firstFit(_ t: ExactCostTables) -> [Int]? {
+        let count = t.layers * t.blocksPerLayer
+        var memory = t.freeMemory
+        var budget = t.freeBudget
+        var devices = Array(repeating: -1, count: count)
+        let probe = LocalSearchState(tables: t, devices: Array(repeating: 0, count: count))
+        let order = (0..<count).sorted { probe.demand($0).memory > probe.demand($1).memory }
+        for b in order {
+            let (m, c) = probe.demand(b)
+            var best = -1
+            for d in 0..<t.n where t.usable[d] && memory[d] >= m && budget[d] >= c {
+                if best < 0 || memory[d] > memory[best] { best = d }
+            }
+            guard best >= 0 else { return nil }
+            devices[b] = best
+            memory[best] -= m
+            budget[best] -= c
+        }
+        return devices
+    }
+
+    // MARK: Local search
+
+    /// Best single-block move per block, then (when no move helps) pairwise swaps, while the objective improves.
+    static func improve(_ state: inout LocalSearchState, maxRounds: Int, swaps: Bool) -> Result {
+        let t = state.t
+        let count = state.devices.count
+        let usable = (0..<t.n).filter { t.usable[$0] }
+        var rounds = 0
+        var moves = 0
+        var swapCount = 0
+        func better(_ v: Double, than current: Double) -> Bool { v < current - 1e-12 * abs(current) }
+        while rounds < maxRounds {
+            rounds += 1
+            var improved = false
+            for b in 0..<count {
+                let from = state.devices[b]
+                let current = state.objective
+                var bestDevice = -1
+                var bestValue = current
+                for d in usable where d != from && state.fits(b, on: d) {
+                    state.move(b, to: d)
+                    let v = state.objective
+                    if better(v, than: bestValue) { bestValue = v; bestDevice = d }
+                    state.move(b, to: from)
+                }
+                if bestDevice >= 0 {
+                    state.move(b, to: bestDevice)
+                    moves += 1
+                    improved = true
+                }
+            }
+            if improved { continue }
+            guard swaps else { break }
+            for b1 in 0..<count {
+                for b2 in (b1 + 1)..<count {
+                    let d1 = state.devices[b1]
+                    let d2 = state.devices[b2]
+                    if d1 == d2 || interchangeable(b1, b2, t) { continue }
+                    let current = state.objective
+                    state.move(b1, to: d2)
+                    state.move(b2, to: d1)
+                    if state.memory[d1] >= 0 && state.memory[d2] >= 0 && state.budget[d1] >= 0 && state.budget[d2] >= 0
+                        && better(state.objective, than: current)
+                    {
+                        swapCount += 1
+                        improved = true
+                    } else {
+                        state.move(b2, to: d2)
+                        state.move(b1, to: d1)
+                    }
+                }
+            }
+            if !improved { break }
+        }
+        state.resync()
+        return Result(devices: state.devices, objective: state.objective, rounds: rounds, moves: moves, swaps: swapCount,
+            constructed: true)
+    }
+
+    /// Two attention blocks of one layer with the same previous device: swapping them changes nothing.
+    static func interchangeable(_ a: Int, _ b: Int, _ t: ExactCostTables) -> Bool {
+        let k = t.blocksPerLayer
+        guard a / k == b / k, a % k < t.groups, b % k < t.groups else { return false }
+        return t.previous.map { $0[a] == $0[b] } ?? true
+    }
+}
