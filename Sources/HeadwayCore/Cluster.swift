@@ -40,6 +40,8 @@ public struct Cluster: Hashable, Sendable {
     public let controller: Int
     /// For every ordered pair (i·n + j), the indices into `links` of the path from i to j (empty when i == j).
     public let paths: [[Int]]
+    /// Device indices of each link's endpoints (a, b), in `links` order.
+    public let endpoints: [(a: Int, b: Int)]
 
     /// - Throws: `CoreError` naming the device or link for duplicate ids, unknown endpoints, non-positive
     ///   capacities, or a device unreachable from the controller.
@@ -127,6 +129,17 @@ public struct Cluster: Hashable, Sendable {
         self.links = links
         self.controller = controller
         self.paths = paths
+        self.endpoints = links.map { (index[$0.a]!, index[$0.b]!) }
+    }
+
+    public static func == (x: Cluster, y: Cluster) -> Bool {
+        x.devices == y.devices && x.links == y.links && x.controller == y.controller
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(devices)
+        hasher.combine(links)
+        hasher.combine(controller)
     }
 
     public var count: Int { devices.count }

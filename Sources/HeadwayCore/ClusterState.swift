@@ -36,7 +36,6 @@ public struct ClusterState: Hashable, Sendable {
         let n = cluster.count
         var bw = Array(repeating: 0.0, count: n * n)
         var lat = Array(repeating: 0.0, count: n * n)
-        let index = Dictionary(uniqueKeysWithValues: cluster.devices.enumerated().map { ($1.id, $0) })
         for s in 0..<n {
             for t in 0..<n {
                 if s == t { bw[s * n + t] = .infinity; continue }
@@ -45,11 +44,11 @@ public struct ClusterState: Hashable, Sendable {
                 var b = Double.infinity
                 var l = 0.0
                 for k in path {
-                    let link = cluster.links[k]
+                    let ends = cluster.endpoints[k]
                     // A path through an offline relay is cut.
-                    if !online[index[link.a]!] || !online[index[link.b]!] { b = 0 }
+                    if !online[ends.a] || !online[ends.b] { b = 0 }
                     b = min(b, linkBandwidth[k].value)
-                    l += link.latency.value
+                    l += cluster.links[k].latency.value
                 }
                 bw[s * n + t] = b
                 lat[s * n + t] = b > 0 ? l : .infinity

@@ -1,0 +1,66 @@
+import Foundation
+
+/// Text and CSV renderings of a simulation report.
+public enum SimulationTable {
+    /// One row per planner: latency statistics (ms), infeasible steps, migrations, peak memory, planning time.
+    public static func render(_ report: SimulationReport) -> String {
+        var out = "scenario: \(report.scenario)\n"
+        out += "model: \(report.model), cost model: \(report.costModel), devices: \(report.devices.count), "
+        out += "prompt: \(report.promptLength) tokens, generated: \(report.tokens) tokens, "
+        out += "re-plan every \(report.replanInterval) token(s), seeds: \(report.seeds.map(String.init).joined(separator: ","))\n\n"
+        let header = [
+            "planner", "mean ms", "±95% ms", "p50 ms", "p95 ms", "prefill ms", "OOM steps", "migrations", "moved MB",
+            "peak mem MB", "plan ms (p50)",
+        ]
+        let rows = report.planners.map { p in
+            [
+                p.planner, ms(p.meanLatencyAcrossSeeds.mean), ms(p.meanLatencyAcrossSeeds.ci95), ms(p.latency.p50),
+                ms(p.latency.p95), ms(p.prefill.mean), String(p.infeasibleSteps), String(p.migrations),
+                String(format: "%.1f", p.migrationBytes / 1e6), String(format: "%.1f", p.peakMemory / 1e6),
+                String(format: "%.3f", p.planTimeMilliseconds.p50),
+            ]
+        }
+        out += table(header: header, rows: rows)
+        return out
+    }
+
+    /// Every step of every run: planner, seed, token, latencies, migrations, feasibility, peak device memory.
+    public static func csv(_ report: SimulationReport) -> String {
+        var out = "planner,seed,token,replanned,feasible,latency_s,inference_latency_s,migration_delay_s,"
+        out += "communication_s,migrations,migration_bytes,peak_device_memory_bytes,plan_s\n"
+        for run in report.runs ?? [] {
+            for r in run.records {
+                let fields: [String] = [
+                    run.planner, String(run.seed), String(r.token), r.replanned ? "1" : "0", r.feasible ? "1" : "0",
+                    num(r.latency), num(r.inferenceLatency), num(r.migrationDelay), num(r.communication),
+                    String(r.migrations), num(r.migrationBytes), num(r.memory.max() ?? 0), num(r.planSeconds),
+                ]
+                out += fields.joined(separator: ",") + "\n"
+            }
+        }
+        return out
+    }
+
+    static func num(_ x: Double) -> String { x.isFinite ? "\(x)" : (x.isNaN ? "nan" : "inf") }
+}
+
+/// Milliseconds with 3 decimals, or "inf"/"n/a".
+func ms(_ seconds: Double) -> String {
+    if seconds.isNaN { return "n/a" }
+    return seconds.isFinite ? String(format: "%.3f", seconds * 1000) : "inf"
+}
+
+/// A plain-text table: first column left-aligned, the others right-aligned.
+public func table(header: [String], rows: [[String]]) -> String {
+    var widths = header.map(\.count)
+    for r in rows { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
+    func line(_ cells: [String]) -> String {
+        cells.enumerated().map { i, c in
+            let pad = String(repeating: " ", count: max(0, widths[i] - c.count))
+            return i == 0 ? c + pad : pad + c
+        }.joined(separator: "  ")
+    }
+    var out = line(header) + "\n" + widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
+    for r in rows { out += line(r) + "\n" }
+    return out
+}

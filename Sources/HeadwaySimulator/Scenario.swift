@@ -1,0 +1,88 @@
+public import HeadwayCore
+public import HeadwayPlanner
+
+/// A planner to run, with its label in reports and its options.
+public struct PlannerSpec: Sendable, Hashable {
+    public var name: String
+    public var label: String
+    public var options: [String: Double]
+    public init(name: String, label: String? = nil, options: [String: Double] = [:]) {
+        self.name = name
+        self.label = label ?? name
+        self.options = options
+    }
+}
+
+/// How the cluster is obtained for a seed: given explicitly, or drawn by a generator.
+public enum ClusterSource: Sendable {
+    case explicit(Cluster)
+    /// Draws a cluster for a seed.
+    case generated(@Sendable (UInt64) throws -> Cluster)
+}
+
+/// Everything a simulation needs: model, cost model, cluster and its dynamics, generation length, re-plan interval,
+/// planners, seeds. Loaded from a JSON or YAML file by `ScenarioLoader`, or built in code.
+public struct Scenario: Sendable {
+    public var name: String
+    public var shape: ModelShape
+    public var costModelKind: CostModelKind
+    /// DecodeCostModel: devices already keep the model file, so migrations move only K/V caches.
+    public var weightsPreloaded: Bool
+    /// ReferenceCostModel: sequence length s, whether it grows per step, FFN FLOPs factor.
+    public var referenceSequenceLength: Int?
+    public var referenceIncrementSequence: Bool
+    public var referenceFFNFactor: Double
+    public var cluster: ClusterSource
+    /// Builds the schedule (dynamics) of a cluster for a seed; nil = the cluster never changes.
+    public var dynamics: (@Sendable (Cluster, UInt64, Int) throws -> any ClusterSchedule)?
+    public var settings: SimulationSettings
+    public var planners: [PlannerSpec]
+    public var seeds: [UInt64]
+
+    public init(
+        name: String, shape: ModelShape, costModelKind: CostModelKind = .decode, weightsPreloaded: Bool = false,
+        referenceSequenceLength: Int? = nil, referenceIncrementSequence: Bool = false, referenceFFNFactor: Double = 0.8,
+        cluster: ClusterSource, dynamics: (@Sendable (Cluster, UInt64, Int) throws -> any ClusterSchedule)? = nil,
+        settings: SimulationSettings, planners: [PlannerSpec], seeds: [UInt64] = [1]
+    ) {
+        self.name = name
+        self.shape = shape
+        self.costModelKind = costModelKind
+        self.weightsPreloaded = weightsPreloaded
+        self.referenceSequenceLength = referenceSequenceLength
+        self.referenceIncrementSequence = referenceIncrementSequence
+        self.referenceFFNFactor = referenceFFNFactor
+        self.cluster = cluster
+        self.dynamics = dynamics
+        self.settings = settings
+        self.planners = planners
+        self.seeds = seeds
+    }
+
+    /// The cost model the scenario names.
+    public func makeCostModel() -> any CostModel {
+        switch costModelKind {
+        case .decode:
+            return DecodeCostModel(shape: shape, weightsPreloaded: weightsPreloaded)
+        case .reference:
+            return ReferenceCostModel(
+                shape: shape, sequenceLength: referenceSequenceLength ?? settings.promptLength,
+                incrementSequence: referenceIncrementSequence, ffnFLOPsFactor: referenceFFNFactor)
+        }
+    }
+
+    /// The cluster for a seed.
+    public func makeCluster(seed: UInt64) throws -> Cluster {
+        switch cluster {
+        case .explicit(let c): return c
+        case .generated(let make): return try make(seed)
+        }
+    }
+
+    /// The cluster schedule for a seed.
+    public func makeSchedule(seed: UInt64) throws -> any ClusterSchedule {
+        let c = try makeCluster(seed: seed)
+        if let dynamics { return try dynamics(c, seed, settings.tokens) }
+        return NominalSchedule(cluster: c)
+    }
+}

@@ -1,0 +1,164 @@
+public import HeadwayCore
+public import HeadwayPlanner
+
+/// How a run proceeds.
+public struct SimulationSettings: Sendable, Hashable, Codable {
+    /// Prompt tokens prefilled before the first decode step.
+    public var promptLength: Int
+    /// Tokens to generate (decode steps).
+    public var tokens: Int
+    /// Re-plan every `replanInterval` tokens (1 = every token, the paper's worst case for migrations).
+    public var replanInterval: Int
+    /// Also re-plan, between intervals, when the placement in force no longer fits (a device ran out of memory or left).
+    public var replanOnViolation: Bool
+    /// Keep the placement of every step in the result (for the reference result format; costly on long runs).
+    public var recordPlacements: Bool
+
+    public init(
+        promptLength: Int, tokens: Int, replanInterval: Int = 1, replanOnViolation: Bool = true,
+        recordPlacements: Bool = false
+    ) {
+        self.promptLength = promptLength
+        self.tokens = tokens
+        self.replanInterval = replanInterval
+        self.replanOnViolation = replanOnViolation
+        self.recordPlacements = recordPlacements
+    }
+}
+
+/// What happened at one decode step for one planner.
+public struct TokenRecord: Sendable, Hashable, Codable {
+    public var token: Int
+    /// The planner was asked for a placement at this step.
+    public var replanned: Bool
+    /// The placement in force satisfies every constraint (memory, reachability; compute budget in the reference model).
+    public var feasible: Bool
+    public var inferenceLatency: Double
+    public var migrationDelay: Double
+    /// Inference latency plus migration delay, seconds; +inf when the step is infeasible.
+    public var latency: Double
+    public var communication: Double
+    public var networkBytes: Double
+    public var migrations: Int
+    public var migrationBytes: Double
+    /// Memory used per device, bytes.
+    public var memory: [Double]
+    /// Busy time over token latency, per device.
+    public var utilization: [Double]
+    /// Wall-clock seconds the planner took at this step (0 when not re-planned).
+    public var planSeconds: Double
+    /// Why the step is infeasible (planner error or violated constraints).
+    public var error: String?
+    /// Device index of every block, when `recordPlacements` is on.
+    public var placement: [Int]?
+
+    enum CodingKeys: String, CodingKey {
+        case token, replanned, feasible, error, placement, memory, utilization, migrations
+        case inferenceLatency = "inference_latency_s"
+        case migrationDelay = "migration_delay_s"
+        case latency = "latency_s"
+        case communication = "communication_s"
+        case networkBytes = "network_bytes"
+        case migrationBytes = "migration_bytes"
+        case planSeconds = "plan_s"
+    }
+}
+
+/// One planner's run over one cluster schedule.
+public struct PlannerRun: Sendable, Codable {
+    public var planner: String
+    public var seed: UInt64
+    /// Time to prefill the prompt under the first placement (nil where the cost model has no prefill).
+    public var prefillLatency: Double?
+    public var records: [TokenRecord]
+
+    enum CodingKeys: String, CodingKey {
+        case planner, seed, records
+        case prefillLatency = "prefill_latency_s"
+    }
+
+    public var infeasibleSteps: Int { records.lazy.filter { !$0.feasible }.count }
+    public var feasibleLatencies: [Double] { records.filter(\.feasible).map(\.latency) }
+    /// Latency of a complete generation: prefill plus every step (inf if any step is infeasible).
+    public var totalLatency: Double {
+        records.reduce(prefillLatency ?? 0) { $0 + ($1.feasible ? $1.latency : .infinity) }
+    }
+}
+
+/// Token-by-token simulation: at every step, look at the cluster as it is, re-plan when due, charge inference and
+/// migration, record memory and feasibility. Uses the same planners and cost model as the runtime.
+public enum Simulator {
+    /// Runs one planner over `schedule`.
+    /// - Parameter progress: called after each step with the number of steps done.
+    public static func run(
+        planner: any Planner, costModel: any CostModel, schedule: any ClusterSchedule, settings: SimulationSettings,
+        seed: UInt64 = 0, progress: ((Int) -> Void)? = nil
+    ) -> PlannerRun {
+        let clock = ContinuousClock()
+        var records: [TokenRecord] = []
+        records.reserveCapacity(settings.tokens)
+        var current: Placement?
+        var prefill: Double?
+        let n = schedule.cluster.count
+        for t in 0..<settings.tokens {
+            let state = schedule.state(at: t)
+            let position = TokenPosition(promptLength: settings.promptLength, generated: t)
+            var due = current == nil || t % max(settings.replanInterval, 1) == 0
+            var evaluation: Evaluation? = nil
+            if !due, let placement = current {
+                let e = costModel.evaluate(placement, on: state, at: position)
+                evaluation = e
+                if settings.replanOnViolation && !e.isFeasible { due = true }
+            }
+            var record = TokenRecord(
+                token: t, replanned: due, feasible: false, inferenceLatency: .infinity, migrationDelay: 0,
+                latency: .infinity, communication: 0, networkBytes: 0, migrations: 0, migrationBytes: 0,
+                memory: Array(repeating: 0, count: n), utilization: Array(repeating: 0, count: n), planSeconds: 0,
+                error: nil, placement: nil)
+            if due {
+                let request = PlanningRequest(costModel: costModel, state: state, position: position, previous: current)
+                let start = clock.now
+                let result: Result<Plan, PlannerError>
+                do throws(PlannerError) { result = .success(try planner.plan(request)) } catch { result = .failure(error) }
+                record.planSeconds = seconds(clock.now - start)
+                switch result {
+                case .success(let plan):
+                    if current == nil {
+                        prefill = costModel.prefillLatency(plan.placement, on: state, promptLength: settings.promptLength)?.value
+                    }
+                    current = plan.placement
+                    evaluation = plan.evaluation
+                    record.migrationDelay = plan.migrationDelay.value
+                    record.migrations = plan.migrated.count
+                    record.migrationBytes = plan.migrationBytes.value
+                case .failure(let error):
+                    record.error = error.message
+                    // The placement in force (if any) stays; the step is infeasible.
+                    if let placement = current { evaluation = costModel.evaluate(placement, on: state, at: position) }
+                }
+            }
+            if let e = evaluation {
+                record.inferenceLatency = e.latency.value
+                record.communication = e.communication.value
+                record.networkBytes = e.networkBytes.value
+                record.memory = e.memoryUsed.map(\.value)
+                let total = e.latency.value + record.migrationDelay
+                record.utilization = e.busy.map { total > 0 && total.isFinite ? $0.value / total : 0 }
+                record.feasible = e.isFeasible && record.error == nil
+                record.latency = record.feasible ? total : .infinity
+                if !e.isFeasible && record.error == nil {
+                    record.error = e.violations.map(\.description).joined(separator: "; ")
+                }
+            }
+            if settings.recordPlacements { record.placement = current?.devices }
+            records.append(record)
+            progress?(t + 1)
+        }
+        return PlannerRun(planner: planner.name, seed: seed, prefillLatency: prefill, records: records)
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        let c = d.components
+        return Double(c.seconds) + Double(c.attoseconds) * 1e-18
+    }
+}

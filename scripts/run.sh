@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The main job on a fresh machine: fetch the model if missing, build, simulate the embedded default scenario,
+# then generate text with the engine.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+model="$(scripts/fetch-model.sh)"
+swift build -c release --product headway
+bin=.build/release/headway
+echo "== headway simulate (embedded default scenario)"
+"$bin" simulate
+echo
+echo "== headway generate"
+"$bin" generate --model "$model" --max-tokens 48 "The capital of France is"
