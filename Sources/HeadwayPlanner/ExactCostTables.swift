@@ -1,4 +1,4 @@
-public import HeadwayCore
+import HeadwayCore
 
 /// The myopic objective of one planning request (inference latency + migration delay from `request.previous`)
 /// precomputed into flat per-device tables, so that the exact and local-search planners can cost a layer from its

@@ -1,4 +1,4 @@
-public import HeadwayCore
+import HeadwayCore
 
 /// The proven per-interval optimum of the myopic objective (inference latency + migration delay from
 /// `request.previous`) under memory and, in the reference model, compute-budget constraints. CLI name `exact`,

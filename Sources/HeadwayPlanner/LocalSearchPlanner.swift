@@ -1,4 +1,4 @@
-public import HeadwayCore
+import HeadwayCore
 
 /// Headway's own planner (CLI name `headway`). Every block, layer by layer and attention blocks first, goes to the
 /// device that increases the myopic objective (per-token latency + migration delay from the previous placement) the
