@@ -10,14 +10,42 @@ enum LocalSearchCore {
     }
 
     /// - Returns: nil when neither construction nor the first-fit fallback finds a placement within memory.
+    /// Local search from several starts, the best result kept: the construction (or the first-fit fallback), the
+    /// previous placement (staying put costs no migration) and, on small clusters, everything on one device.
     static func solve(_ t: ExactCostTables, maxRounds: Int, swaps: Bool) -> Result? {
         var constructed = true
-        guard let start = construct(t) ?? { constructed = false; return firstFit(t) }() else { return nil }
-        var state = LocalSearchState(tables: t, devices: start)
-        var result = improve(&state, maxRounds: maxRounds, swaps: swaps)
-        result.constructed = constructed
-        return result
+        var starts: [[Int]] = []
+        if let c = construct(t) { starts.append(c) } else {
+            constructed = false
+            if let f = firstFit(t, bestFit: false) ?? firstFit(t, bestFit: true) {
+                starts.append(f)
+            } else {
+                // Tight packing: a depth-first search of the exact planner, bounded, for any feasible placement.
+                var search = ExactSearch(tables: t, incumbent: nil, deadline: nil, nodeLimit: fallbackNodes)
+                search.run()
+                if let found = search.best { starts.append(found) }
+            }
+        }
+        let count = t.layers * t.blocksPerLayer
+        if let previous = t.previous, let repaired = repair(t, previous) { starts.append(repaired) }
+        if t.n <= singleDeviceStartLimit {
+            for d in 0..<t.n {
+                let all = Array(repeating: d, count: count)
+                if LocalSearchState(tables: t, devices: all).isFeasible { starts.append(all) }
+            }
+        }
+        var best: Result?
+        for start in starts {
+            var state = LocalSearchState(tables: t, devices: start)
+            var result = improve(&state, maxRounds: maxRounds, swaps: swaps)
+            result.constructed = constructed
+            if best == nil || result.objective < best!.objective { best = result }
+        }
+        return best
     }
+
+    /// Clusters up to this size also start from every single-device placement that fits.
+    static let singleDeviceStartLimit = 8
 
     // MARK: Construction
 
@@ -133,8 +161,38 @@ enum LocalSearchCore {
         return devices
     }
 
-    /// Fallback when construction runs out of room: largest blocks first, each on the device with most free memory.
-    static func firstFit(_ t: ExactCostTables) -> [Int]? {
+    /// The previous placement made feasible with as little harm as possible: while some device is over its memory or
+    /// budget (caches grow; a device may have gone offline), move the block of an overloaded device whose move to a
+    /// device with room raises the objective least.
+    static func repair(_ t: ExactCostTables, _ start: [Int]) -> [Int]? {
+        var state = LocalSearchState(tables: t, devices: start)
+        let usable = (0..<t.n).filter { t.usable[$0] }
+        for _ in 0...start.count {
+            let over = (0..<t.n).filter { state.memory[$0] < 0 || state.budget[$0] < 0 || !t.usable[$0] }
+                .filter { d in state.devices.contains(d) }
+            if over.isEmpty { return state.devices }
+            var best: (block: Int, to: Int)?
+            var bestValue = Double.infinity
+            for b in state.devices.indices where over.contains(state.devices[b]) {
+                let from = state.devices[b]
+                for d in usable where d != from && !over.contains(d) && state.fits(b, on: d) {
+                    state.move(b, to: d)
+                    if state.objective < bestValue { bestValue = state.objective; best = (b, d) }
+                    state.move(b, to: from)
+                }
+            }
+            guard let best else { return nil }
+            state.move(best.block, to: best.to)
+        }
+        return nil
+    }
+
+    /// Nodes of the exact search used to find a first feasible placement when the packings fail.
+    static let fallbackNodes = 20_000
+
+    /// Fallback when construction runs out of room: largest blocks first, each on the device with most free memory
+    /// (or, `bestFit`, the least free memory that still fits).
+    static func firstFit(_ t: ExactCostTables, bestFit: Bool) -> [Int]? {
         let count = t.layers * t.blocksPerLayer
         var memory = t.freeMemory
         var budget = t.freeBudget
@@ -145,7 +203,7 @@ enum LocalSearchCore {
             let (m, c) = probe.demand(b)
             var best = -1
             for d in 0..<t.n where t.usable[d] && memory[d] >= m && budget[d] >= c {
-                if best < 0 || memory[d] > memory[best] { best = d }
+                if best < 0 || (bestFit ? memory[d] < memory[best] : memory[d] > memory[best]) { best = d }
             }
             guard best >= 0 else { return nil }
             devices[b] = best
@@ -189,6 +247,15 @@ enum LocalSearchCore {
                 }
             }
             if improved { continue }
+            // Compound moves: all blocks of one layer on device a go to b, then all blocks on a go to b.
+            if groupMoves(&state, usable: usable) {
+                moves += 1
+                continue
+            }
+            if count <= allPairsLimit && ejectionMoves(&state, usable: usable) {
+                moves += 1
+                continue
+            }
             guard swaps else { break }
             for b1 in 0..<count {
                 for b2 in (b1 + 1)..<count {
@@ -218,6 +285,83 @@ enum LocalSearchCore {
     }
 
     static let allPairsLimit = 64
+
+    /// Moves a block onto a device where it does not fit, then evicts other blocks from that device (each time the
+    /// eviction that raises the objective least) until it fits; applies the best improving such chain. Reaches the
+    /// placements that tight memory hides from single moves and swaps (e.g. a large FFN replacing several heads).
+    static func ejectionMoves(_ state: inout LocalSearchState, usable: [Int]) -> Bool {
+        let t = state.t
+        let current = state.objective
+        var best = current - 1e-12 * abs(current)
+        var bestChain: [(block: Int, to: Int)]?
+        let count = state.devices.count
+        for b in 0..<count {
+            let from = state.devices[b]
+            for d in usable where d != from && !state.fits(b, on: d) {
+                var chain: [(block: Int, to: Int, from: Int)] = [(b, d, from)]
+                state.move(b, to: d)
+                var ok = true
+                while state.memory[d] < 0 || state.budget[d] < 0 {
+                    var pick: (Int, Int)?
+                    var pickValue = Double.infinity
+                    for v in 0..<count where v != b && state.devices[v] == d {
+                        for e in usable where e != d && state.fits(v, on: e) {
+                            state.move(v, to: e)
+                            if state.objective < pickValue { pickValue = state.objective; pick = (v, e) }
+                            state.move(v, to: d)
+                        }
+                    }
+                    guard let (v, e) = pick else { ok = false; break }
+                    state.move(v, to: e)
+                    chain.append((v, e, d))
+                }
+                if ok && state.isFeasible && state.objective < best {
+                    best = state.objective
+                    bestChain = chain.map { ($0.block, $0.to) }
+                }
+                for step in chain.reversed() { state.move(step.block, to: step.from) }
+            }
+        }
+        guard let chain = bestChain else { return false }
+        for step in chain { state.move(step.block, to: step.to) }
+        _ = t
+        return true
+    }
+
+    /// Tries moving, per layer and then for the whole model, every block on one device to another; applies the best
+    /// improving one. Escapes the minima where moving a single block of a co-located group only adds a transfer.
+    static func groupMoves(_ state: inout LocalSearchState, usable: [Int]) -> Bool {
+        let t = state.t
+        let current = state.objective
+        var best = current - 1e-12 * abs(current)
+        var bestMove: (blocks: [Int], to: Int)?
+        func tryMove(_ blocks: [Int], to b: Int) {
+            let from = blocks.map { state.devices[$0] }
+            for blk in blocks { state.move(blk, to: b) }
+            if state.isFeasible && state.objective < best {
+                best = state.objective
+                bestMove = (blocks, b)
+            }
+            for (i, blk) in blocks.enumerated().reversed() { state.move(blk, to: from[i]) }
+        }
+        var ranges: [Range<Int>] = (0..<t.layers).map { ($0 * t.blocksPerLayer)..<(($0 + 1) * t.blocksPerLayer) }
+        if t.layers > 1 { ranges.append(0..<(t.layers * t.blocksPerLayer)) }
+        for range in ranges {
+            for a in usable {
+                let blocks = range.filter { state.devices[$0] == a }
+                if blocks.isEmpty { continue }
+                for b in usable where b != a { tryMove(blocks, to: b) }
+            }
+        }
+        // The projection and FFN of a layer together (their handoff makes single moves of either unattractive).
+        for l in 0..<t.layers {
+            let pf = [l * t.blocksPerLayer + t.groups, l * t.blocksPerLayer + t.groups + 1]
+            for b in usable where pf.contains(where: { state.devices[$0] != b }) { tryMove(pf, to: b) }
+        }
+        guard let m = bestMove else { return false }
+        for blk in m.blocks { state.move(blk, to: m.to) }
+        return true
+    }
 
     /// Two attention blocks of one layer with the same previous device: swapping them changes nothing.
     static func interchangeable(_ a: Int, _ b: Int, _ t: ExactCostTables) -> Bool {
