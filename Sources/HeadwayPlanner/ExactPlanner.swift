@@ -43,8 +43,10 @@ public struct ExactPlanner: Planner {
         let value = search.bestValue
         let bound = search.lowerBound
         let gap = value > 0 && value.isFinite ? max(0, (value - bound) / value) : 0
+        // A stopped search is still a proof when every open subtree's bound is above the best placement found.
+        let proven = !search.aborted || gap <= 1e-12
         let notes: [String: Double] = [
-            "optimal": search.aborted ? 0 : 1, "gap": search.aborted ? gap : 0, "lower_bound_s": bound,
+            "optimal": proven ? 1 : 0, "gap": proven ? 0 : gap, "lower_bound_s": bound,
             "nodes": Double(search.nodes), "objective_s": value, "incumbent_s": heuristic?.objective ?? .infinity,
         ]
         return Plan(placement: Placement(devices: best), request: request, notes: notes)
