@@ -290,7 +290,6 @@ enum LocalSearchCore {
     /// eviction that raises the objective least) until it fits; applies the best improving such chain. Reaches the
     /// placements that tight memory hides from single moves and swaps (e.g. a large FFN replacing several heads).
     static func ejectionMoves(_ state: inout LocalSearchState, usable: [Int]) -> Bool {
-        let t = state.t
         let current = state.objective
         var best = current - 1e-12 * abs(current)
         var bestChain: [(block: Int, to: Int)]?
@@ -324,7 +323,6 @@ enum LocalSearchCore {
         }
         guard let chain = bestChain else { return false }
         for step in chain { state.move(step.block, to: step.to) }
-        _ = t
         return true
     }
 
