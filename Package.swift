@@ -27,6 +27,8 @@ let package = Package(
         .target(name: "HeadwayCore"),
         .target(name: "HeadwayGGUF", dependencies: ["HeadwayCore"]),
         .target(name: "HeadwayPlanner", dependencies: ["HeadwayCore"]),
+        // GLPK's C API, for the independent MILP check of the exact planner (tests only). No glpk.pc in Debian.
+        .systemLibrary(name: "CGLPK", path: "Sources/CGLPK", providers: [.apt(["libglpk-dev"])]),
         .target(name: "HeadwaySimulator", dependencies: ["HeadwayCore", "HeadwayPlanner", yams]),
         .target(name: "HeadwayEngine", dependencies: ["HeadwayCore", "HeadwayGGUF"], swiftSettings: kernelSettings),
         .executableTarget(
@@ -35,7 +37,7 @@ let package = Package(
         ),
         .testTarget(name: "HeadwayCoreTests", dependencies: ["HeadwayCore"]),
         .testTarget(name: "HeadwayGGUFTests", dependencies: ["HeadwayGGUF"]),
-        .testTarget(name: "HeadwayPlannerTests", dependencies: ["HeadwayCore", "HeadwayPlanner"]),
+        .testTarget(name: "HeadwayPlannerTests", dependencies: ["HeadwayCore", "HeadwayPlanner", "CGLPK"]),
         .testTarget(name: "HeadwaySimulatorTests", dependencies: ["HeadwayCore", "HeadwayPlanner", "HeadwaySimulator"]),
         .testTarget(name: "HeadwayCLITests", dependencies: ["headway"]),
         .testTarget(

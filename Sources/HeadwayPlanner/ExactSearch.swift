@@ -1,0 +1,404 @@
+/// Attention blocks of one layer that are interchangeable: same previous device (or no previous placement).
+struct ExactBlockClass: Sendable {
+    var blocks: [Int]
+    /// Previous device, or nil without a previous placement.
+    var previous: Int?
+    /// Migration delay of one of these blocks to each device (0 at `previous`).
+    var migration: [Double]
+    /// Decode: the source whose link the migration uses, -1 for a cache rebuild.
+    var source: Int
+    /// Devices to try, the previous one first, then by attention speed.
+    var order: [Int]
+}
+
+/// Depth-first branch and bound over the myopic objective. Per layer it fixes the projection and FFN devices, then,
+/// for each class of interchangeable attention blocks, how many of them go to each device (a composition, not an
+/// assignment). Lower bounds are admissible relaxations that ignore memory beyond the current node and future migration:
+/// - the layer being built: its exact minimum over the remaining attention blocks without migration (reference: every
+///   makespan level λ with the cheapest gathers; decode: the bottleneck of the k cheapest increments);
+/// - later layers: a dynamic program over layers of the same per-layer relaxation;
+/// - migration: what is already committed (the reference sum and the decode per-link maximum only grow).
+struct ExactSearch {
+    let t: ExactCostTables
+    let classes: [[ExactBlockClass]]
+    let deadline: ContinuousClock.Instant?
+    let nodeLimit: Int
+    /// Relative tolerance: a subtree whose bound is within it of the incumbent is not explored.
+    let tolerance: Double = 1e-12
+    let usableDevices: [Int]
+    /// futureBound[l·n + r]: lower bound on the latency of layers l..<L with residual r entering layer l.
+    private var futureBound: [Double] = []
+    /// Devices sorted by per-head gather cost to each projection device (reference bound).
+    private var gatherOrder: [[Int]] = []
+
+    // Search state.
+    private var memory: [Double]
+    private var budget: [Double]
+    private var counts: [Int]
+    private var devices: [Int]
+    private var completed: Double
+    private var migrationSum = 0.0
+    private var perSource: [Double]
+    private var migrationMax = 0.0
+    private var remainingMemory: Double
+    private var takenScratch: [Int]
+    private var limitScratch: [Int]
+    private var valueScratch: [Double]
+
+    // Results.
+    private(set) var bestValue: Double
+    private(set) var best: [Int]?
+    private(set) var nodes = 0
+    private(set) var aborted = false
+    private(set) var provenBound = Double.infinity
+    private(set) var rootBound = 0.0
+
+    init(tables: ExactCostTables, incumbent: [Int]?, deadline: ContinuousClock.Instant?, nodeLimit: Int) {
+        t = tables
+        self.deadline = deadline
+        self.nodeLimit = nodeLimit
+        let n = tables.n
+        usableDevices = (0..<n).filter { tables.usable[$0] }
+        var classes: [[ExactBlockClass]] = []
+        let speedOrder = usableDevices.sorted { tables.attentionTime[$0] < tables.attentionTime[$1] }
+        for l in 0..<tables.layers {
+            let base = l * tables.blocksPerLayer
+            var byPrevious: [Int: [Int]] = [:]
+            var keys: [Int] = []
+            for g in 0..<tables.groups {
+                let key = tables.previous?[base + g] ?? -1
+                if byPrevious[key] == nil { keys.append(key) }
+                byPrevious[key, default: []].append(base + g)
+            }
+            classes.append(keys.map { key in
+                let blocks = byPrevious[key]!
+                let first = blocks[0]
+                let mig = (0..<n).map { tables.migration[first * n + $0] }
+                var order = speedOrder
+                if key >= 0, let i = order.firstIndex(of: key) { order.remove(at: i); order.insert(key, at: 0) }
+                return ExactBlockClass(
+                    blocks: blocks, previous: key >= 0 ? key : nil, migration: mig,
+                    source: key >= 0 ? tables.migrationSource[first] : -1, order: order)
+            })
+        }
+        self.classes = classes
+        memory = tables.freeMemory
+        budget = tables.freeBudget
+        counts = Array(repeating: 0, count: n)
+        let blockCount = tables.layers * tables.blocksPerLayer
+        devices = Array(repeating: 0, count: blockCount)
+        completed = tables.constant
+        perSource = Array(repeating: 0, count: n)
+        remainingMemory = Double(tables.layers)
+            * (Double(tables.groups) * tables.attentionMemory + tables.projectionMemory + tables.ffnMemory)
+        takenScratch = Array(repeating: 0, count: n)
+        limitScratch = Array(repeating: 0, count: n)
+        valueScratch = Array(repeating: 0, count: n)
+        if let incumbent {
+            let (value, feasible) = tables.objective(incumbent)
+            bestValue = feasible ? value : .infinity
+            best = feasible ? incumbent : nil
+        } else {
+            bestValue = .infinity
+            best = nil
+        }
+        gatherOrder = (0..<n).map { p in usableDevices.sorted { tables.referenceGather(1, from: $0, to: p) < tables.referenceGather(1, from: $1, to: p) } }
+        futureBound = computeFutureBound()
+    }
+
+    /// The proven lower bound once `run` has returned.
+    var lowerBound: Double { aborted ? min(bestValue, provenBound) : bestValue }
+
+    mutating func run() {
+        rootBound = min(bestValue, completed + futureBound[t.controller])
+        exploreLayer(0, residual: t.controller)
+    }
+
+    // MARK: Bounds
+
+    private var currentMigration: Double { t.model == .reference ? migrationSum : migrationMax }
+
+    @inline(__always) private func prunes(_ bound: Double) -> Bool {
+        if bestValue.isFinite { return bound >= bestValue - tolerance * bestValue }
+        // Without a finite incumbent only a feasible placement is sought; once one exists nothing can beat +inf.
+        return best != nil
+    }
+
+    /// Entry bookkeeping of a node: counts it, checks the limits; returns true when the node must not be expanded.
+    private mutating func stop(bound: Double) -> Bool {
+        if prunes(bound) { return true }
+        if aborted {
+            provenBound = min(provenBound, bound)
+            return true
+        }
+        nodes += 1
+        if nodes >= nodeLimit || (nodes & 255 == 0 && deadline.map { ContinuousClock.now >= $0 } == true) {
+            aborted = true
+            provenBound = min(provenBound, bound)
+            return true
+        }
+        return false
+    }
+
+    /// Extra attention blocks device d can still take (memory and budget), at most `limit`.
+    @inline(__always) private func capacity(_ d: Int, limit: Int) -> Int {
+        var c = limit
+        if t.attentionMemory > 0 { c = min(c, Int((memory[d] / t.attentionMemory).rounded(.down)) + 1) }
+        if t.attentionBudget > 0 { c = min(c, Int((budget[d] / t.attentionBudget).rounded(.down)) + 1) }
+        while c > 0 && (memory[d] - Double(c) * t.attentionMemory < 0 || budget[d] - Double(c) * t.attentionBudget < 0) { c -= 1 }
+        return max(c, 0)
+    }
+
+    /// Lower bound on the attention phase of a layer with `counts` placed and `k` attention blocks still to place.
+    /// `caps`: whether to respect the node's memory (false for the future-layer relaxation).
+    private mutating func phaseBound(residual r: Int, projection p: Int, remaining k: Int, counts: [Int], caps: Bool) -> Double {
+        let n = t.n
+        var current: Double
+        var gathers = 0.0
+        switch t.model {
+        case .reference:
+            current = 0
+            for d in 0..<n where counts[d] > 0 {
+                current = max(current, t.attentionLoad(counts[d], on: d))
+                gathers += t.referenceGather(counts[d], from: d, to: p)
+            }
+        case .decode:
+            current = r == p ? 0 : t.hiddenTransfer[r * n + p]
+            for d in 0..<n where counts[d] > 0 {
+                current = max(current, t.decodeBranch(counts[d], on: d, residual: r, projection: p))
+            }
+        }
+        if k == 0 { return current + gathers }
+        // Per device, the phase value with one more block is increasing in the count: merge these sequences.
+        for d in 0..<n {
+            takenScratch[d] = 0
+            limitScratch[d] = t.usable[d] ? (caps ? capacity(d, limit: k) : k) : 0
+            valueScratch[d] = limitScratch[d] > 0 ? nextValue(d, counts[d] + 1, r, p) : .infinity
+        }
+        var level = current
+        for _ in 0..<k {
+            let (m, v) = smallestValue()
+            if m < 0 { return .infinity }
+            take(m, counts[m], r, p)
+            level = max(level, v)
+        }
+        if t.model == .decode {
+            // The k cheapest increments give the least possible bottleneck.
+            return level
+        }
+        // Reference: at every makespan level λ, the blocks may use any room under λ; fill it by cheapest gather.
+        while true {
+            let (m, v) = smallestValue()
+            if m < 0 || v > level { break }
+            take(m, counts[m], r, p)
+        }
+        var best = level + fill(k: k, projection: p)
+        while true {
+            let (m, v) = smallestValue()
+            if m < 0 || v >= best { break }
+            level = v
+            take(m, counts[m], r, p)
+            while true {
+                let (m2, v2) = smallestValue()
+                if m2 < 0 || v2 > level { break }
+                take(m2, counts[m2], r, p)
+            }
+            best = min(best, level + fill(k: k, projection: p))
+        }
+        return best + gathers
+    }
+
+    @inline(__always) private func nextValue(_ d: Int, _ count: Int, _ r: Int, _ p: Int) -> Double {
+        t.model == .reference ? t.attentionLoad(count, on: d) : t.decodeBranch(count, on: d, residual: r, projection: p)
+    }
+
+    @inline(__always) private func smallestValue() -> (Int, Double) {
+        var m = -1
+        var v = Double.infinity
+        for d in 0..<t.n where valueScratch[d] < v { v = valueScratch[d]; m = d }
+        return (m, v)
+    }
+
+    @inline(__always) private mutating func take(_ m: Int, _ count: Int, _ r: Int, _ p: Int) {
+        takenScratch[m] += 1
+        valueScratch[m] = takenScratch[m] < limitScratch[m] ? nextValue(m, count + takenScratch[m] + 1, r, p) : .infinity
+    }
+
+    /// Cheapest gathers of k blocks given per-device room in `takenScratch` (reference bound).
+    private func fill(k: Int, projection p: Int) -> Double {
+        var left = k
+        var cost = 0.0
+        for d in gatherOrder[p] where left > 0 {
+            let c = min(left, takenScratch[d])
+            if c > 0 {
+                cost += t.referenceGather(c, from: d, to: p)
+                left -= c
+            }
+        }
+        return left > 0 ? .infinity : cost
+    }
+
+    private mutating func computeFutureBound() -> [Double] {
+        let n = t.n
+        let L = t.layers
+        var bound = Array(repeating: 0.0, count: (L + 1) * n)
+        let zero = Array(repeating: 0, count: n)
+        var phase = Array(repeating: 0.0, count: n * n)  // [r·n + p]
+        for r in 0..<n {
+            for p in usableDevices {
+                phase[r * n + p] = phaseBound(residual: r, projection: p, remaining: t.groups, counts: zero, caps: false)
+                if t.model == .reference { for r2 in 0..<n { phase[r2 * n + p] = phase[r * n + p] } }
+            }
+            if t.model == .reference { break }
+        }
+        for l in stride(from: L - 1, through: 0, by: -1) {
+            for r in 0..<n {
+                var b = Double.infinity
+                for p in usableDevices {
+                    for f in usableDevices {
+                        b = min(b, phase[r * n + p] + t.tail(projection: p, ffn: f, last: l == L - 1) + bound[(l + 1) * n + f])
+                    }
+                }
+                bound[l * n + r] = b
+            }
+        }
+        return bound
+    }
+
+    // MARK: Search
+
+    private mutating func record() {
+        let value = completed + currentMigration
+        if value < bestValue || best == nil && value == bestValue {
+            bestValue = value
+            best = devices
+        }
+    }
+
+    /// Migration of `c` blocks of one class to device d; returns the values to restore.
+    @inline(__always) private mutating func migrate(_ c: Int, cost: Double, source: Int, previous: Int?, to d: Int)
+        -> (sum: Double, max: Double, source: Double)
+    {
+        let saved = (migrationSum, migrationMax, source >= 0 ? perSource[source] : 0)
+        guard c > 0, let previous, previous != d else { return saved }
+        switch t.model {
+        case .reference:
+            migrationSum += Double(c) * cost
+        case .decode:
+            if source >= 0 {
+                perSource[source] += Double(c) * cost
+                migrationMax = max(migrationMax, perSource[source])
+            } else {
+                migrationMax = max(migrationMax, cost)
+            }
+        }
+        return saved
+    }
+
+    @inline(__always) private mutating func restore(_ saved: (sum: Double, max: Double, source: Double), source: Int) {
+        migrationSum = saved.sum
+        migrationMax = saved.max
+        if source >= 0 { perSource[source] = saved.source }
+    }
+
+    private mutating func host(_ c: Int, memory m: Double, budget b: Double, on d: Int) {
+        memory[d] -= Double(c) * m
+        budget[d] -= Double(c) * b
+        remainingMemory -= Double(c) * m
+    }
+
+    private mutating func unhost(_ c: Int, memory m: Double, budget b: Double, on d: Int) {
+        memory[d] += Double(c) * m
+        budget[d] += Double(c) * b
+        remainingMemory += Double(c) * m
+    }
+
+    private var freeMemoryTotal: Double {
+        var s = 0.0
+        for d in usableDevices where memory[d] > 0 { s += memory[d] }
+        return s
+    }
+
+    private mutating func exploreLayer(_ l: Int, residual r: Int) {
+        if l == t.layers {
+            record()
+            return
+        }
+        let n = t.n
+        if stop(bound: completed + currentMigration + futureBound[l * n + r]) { return }
+        let base = l * t.blocksPerLayer
+        let pBlock = base + t.groups
+        let fBlock = pBlock + 1
+        for p in usableDevices where memory[p] >= t.projectionMemory && budget[p] >= t.projectionBudget {
+            let pPrev = t.previous?[pBlock]
+            let pSaved = migrate(1, cost: t.migration[pBlock * n + p], source: t.migrationSource[pBlock], previous: pPrev, to: p)
+            host(1, memory: t.projectionMemory, budget: t.projectionBudget, on: p)
+            devices[pBlock] = p
+            for f in usableDevices where memory[f] >= t.ffnMemory && budget[f] >= t.ffnBudget {
+                let fSaved = migrate(1, cost: t.migration[fBlock * n + f], source: t.migrationSource[fBlock], previous: t.previous?[fBlock], to: f)
+                host(1, memory: t.ffnMemory, budget: t.ffnBudget, on: f)
+                devices[fBlock] = f
+                let first = classes[l].first
+                exploreClass(l, residual: r, projection: p, ffn: f, classIndex: 0, position: 0,
+                    remaining: first?.blocks.count ?? 0, offset: 0, left: t.groups)
+                unhost(1, memory: t.ffnMemory, budget: t.ffnBudget, on: f)
+                restore(fSaved, source: t.migrationSource[fBlock])
+            }
+            unhost(1, memory: t.projectionMemory, budget: t.projectionBudget, on: p)
+            restore(pSaved, source: t.migrationSource[pBlock])
+        }
+    }
+
+    /// Places the blocks of class `classIndex` of layer l: `position` indexes the class's device order, `remaining`
+    /// blocks of the class and `left` blocks of the layer are still unplaced.
+    private mutating func exploreClass(
+        _ l: Int, residual r: Int, projection p: Int, ffn f: Int, classIndex ci: Int, position: Int,
+        remaining: Int, offset: Int, left: Int
+    ) {
+        let n = t.n
+        let last = l == t.layers - 1
+        if remainingMemory > freeMemoryTotal + 1e-9 * remainingMemory { return }
+        if left == 0 {
+            let latency = counts.withUnsafeBufferPointer {
+                t.layerLatency(counts: $0, projection: p, ffn: f, residual: r, last: last)
+            }
+            let before = completed
+            completed += latency
+            for d in 0..<n { countsStack.append(counts[d]); counts[d] = 0 }
+            exploreLayer(l + 1, residual: f)
+            for d in stride(from: n - 1, through: 0, by: -1) { counts[d] = countsStack.removeLast() }
+            completed = before
+            return
+        }
+        if remaining == 0 {
+            exploreClass(l, residual: r, projection: p, ffn: f, classIndex: ci + 1, position: 0,
+                remaining: classes[l][ci + 1].blocks.count, offset: 0, left: left)
+            return
+        }
+        let phase = phaseBound(residual: r, projection: p, remaining: left, counts: counts, caps: true)
+        let bound = completed + phase + t.tail(projection: p, ffn: f, last: last) + futureBound[(l + 1) * n + f]
+            + currentMigration
+        if stop(bound: bound) { return }
+        let cls = classes[l][ci]
+        let d = cls.order[position]
+        let isLast = position == cls.order.count - 1
+        let room = capacity(d, limit: remaining)
+        if isLast && room < remaining { return }
+        let lowest = isLast ? remaining : 0
+        var c = room
+        while c >= lowest {
+            let saved = migrate(c, cost: cls.migration[d], source: cls.source, previous: cls.previous, to: d)
+            host(c, memory: t.attentionMemory, budget: t.attentionBudget, on: d)
+            counts[d] += c
+            for i in offset..<(offset + c) { devices[cls.blocks[i]] = d }
+            exploreClass(l, residual: r, projection: p, ffn: f, classIndex: ci, position: position + 1,
+                remaining: remaining - c, offset: offset + c, left: left - c)
+            counts[d] -= c
+            unhost(c, memory: t.attentionMemory, budget: t.attentionBudget, on: d)
+            restore(saved, source: cls.source)
+            c -= 1
+        }
+    }
+
+    private var countsStack: [Int] = []
+}
