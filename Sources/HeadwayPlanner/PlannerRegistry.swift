@@ -2,7 +2,9 @@
 /// (`resource_aware` = `resource-aware`).
 public enum PlannerRegistry {
     /// Canonical names of the registered planners.
-    public static var names: [String] { ["edgeshard", "galaxy", "greedy", "resource-aware", "round-robin", "static"] }
+    public static var names: [String] {
+        ["edgeshard", "exact", "galaxy", "greedy", "headway", "resource-aware", "round-robin", "static"]
+    }
 
     /// - Parameter options: planner options (`resource-aware`, `edgeshard`, `galaxy`; see their `Options`).
     /// - Throws: `.invalidArgument` for an unknown name or option.
@@ -15,6 +17,21 @@ public enum PlannerRegistry {
             return EdgeShardPlanner(options: try EdgeShardPlanner.Options(options))
         case "galaxy":
             return GalaxyPlanner(options: try GalaxyPlanner.Options(options))
+        case "exact", "exact-optimal":
+            try reject(options, except: ["time_limit_s", "node_limit"], planner: "exact")
+            let seconds = options["time_limit_s"] ?? 60
+            guard seconds > 0, seconds.isFinite else {
+                throw PlannerError(.invalidArgument, "exact: option 'time_limit_s' must be > 0, got \(seconds)")
+            }
+            let nodes = options["node_limit"].map { Int(max(1, min($0, 1e15))) }
+            return ExactPlanner(timeLimit: .milliseconds(Int64(seconds * 1000)), nodeLimit: nodes)
+        case "headway":
+            try reject(options, except: ["max_rounds", "swaps"], planner: "headway")
+            let rounds = options["max_rounds"] ?? 50
+            guard rounds >= 0, rounds <= 1e6 else {
+                throw PlannerError(.invalidArgument, "headway: option 'max_rounds' must be in 0...1000000, got \(rounds)")
+            }
+            return LocalSearchPlanner(maxRounds: Int(rounds), swaps: (options["swaps"] ?? 1) != 0)
         case "greedy", "round-robin", "static":
             if let extra = options.keys.sorted().first {
                 throw PlannerError(.invalidArgument, "\(key): takes no options, got '\(extra)'")
@@ -28,6 +45,14 @@ public enum PlannerRegistry {
             throw PlannerError(.invalidArgument,
                 "unknown planner '\(name)'; known: \(names.joined(separator: ", "))")
         }
+    }
+}
+
+/// Throws `.invalidArgument` naming the first option not in `allowed`.
+private func reject(_ options: [String: Double], except allowed: Set<String>, planner: String) throws(PlannerError) {
+    if let extra = options.keys.sorted().first(where: { !allowed.contains($0) }) {
+        throw PlannerError(.invalidArgument,
+            "\(planner): unknown option '\(extra)'; known: \(allowed.sorted().joined(separator: ", "))")
     }
 }
 

@@ -18,6 +18,10 @@ struct BenchPlanner: ParsableCommand {
 
     @Flag(help: "Print JSON.") var json = false
     @Option(help: "Re-plans to time for the median.") var repetitions: Int = 201
+    @Flag(help: "Also time the exact planner (single layer 8/32 heads x 5 devices, SmolLM2 2/4/8 layers x 3 devices) and the headway planner on generated instances.")
+    var exact = false
+    @Option(help: "Instances per exact-planner case.") var exactInstances: Int = 3
+    @Option(help: "Time limit per exact solve, seconds.") var exactTimeLimit: Int = 30
 
     func run() throws {
         try runReportingErrors {
@@ -25,7 +29,7 @@ struct BenchPlanner: ParsableCommand {
             var results: [(String, Double)] = []
             let replan = try PlannerBenchmark.replanMilliseconds(devices: 25, layers: 30, repetitions: repetitions)
             results.append(("replan_25_devices_30_layers_ms", replan))
-            for name in ["greedy", "round-robin"] {
+            for name in ["headway", "greedy", "round-robin"] {
                 let p = try PlannerRegistry.planner(named: name)
                 let ms = try PlannerBenchmark.replanMilliseconds(devices: 25, layers: 30, repetitions: repetitions, planner: p)
                 results.append(("replan_25_devices_30_layers_\(name.replacingOccurrences(of: "-", with: "_"))_ms", ms))
@@ -34,6 +38,15 @@ struct BenchPlanner: ParsableCommand {
             results.append(("simulate_25_devices_1000_tokens_4_planners_s", simulate))
             results.append(("replan_speedup_vs_authors_41ms", 41.0 / replan))
             results.append(("simulate_speedup_vs_authors_49s", 49.0 / simulate))
+            if exact {
+                guard exactInstances > 0, exactTimeLimit > 0 else {
+                    throw CLIError(description: "--exact-instances and --exact-time-limit must be positive")
+                }
+                let timings = ExactBenchmark.run(instances: exactInstances, timeLimit: .seconds(exactTimeLimit))
+                for key in timings.keys.sorted() {
+                    results.append((key.replacingOccurrences(of: ".", with: "_"), timings[key]!))
+                }
+            }
             if json {
                 let body = results.map { "  \"\($0.0)\": \($0.1)" }.joined(separator: ",\n")
                 CLI.writeStdout("{\n\(body)\n}\n")

@@ -7,7 +7,7 @@ import HeadwaySimulator
 struct Study: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Reproduce the studies: planners against the optimum, layer-based baselines, SplitLLM.",
-        subcommands: [StudyMediumScale.self, StudySplitLLM.self])
+        subcommands: [StudySmallScale.self, StudyMediumScale.self, StudySplitLLM.self])
 }
 
 enum StudyFormat: String, ExpressibleByArgument, CaseIterable {
@@ -77,6 +77,31 @@ struct StudyMediumScale: ParsableCommand {
             case .table: try emit(result.renderTable(), out: out)
             case .json: try emit(try result.json() + "\n", out: out)
             case .html: try emit(result.renderHTML(), out: out)
+            }
+        }
+    }
+}
+
+struct StudySmallScale: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "small-scale",
+        abstract: "3, 4 and 5 devices, 50 seeded instances each: every planner's latency ratio to the exact optimum.")
+
+    @Option(help: "Output: table, json or html.") var format: StudyFormat = .table
+    @Option(help: "Write to this file instead of stdout.") var out: String?
+    @Option(help: "Cost model: decode or reference.") var costModel: CostModelKind = .decode
+    @Option(help: "Instances per device count (default 50).") var instances: Int = 50
+    @Option(help: "Seed of the instances.") var seed: UInt64 = 2025
+
+    func run() throws {
+        try runReportingErrors {
+            guard instances > 0 else { throw CLIError(description: "--instances must be positive, got \(instances)") }
+            let result = try SmallScaleStudy.run(
+                SmallScaleStudy.Configuration(instancesPerSize: instances, costModel: costModel, seed: seed))
+            switch format {
+            case .table: try emit(result.table(), out: out)
+            case .json: try emit(try CLI.encode(result), out: out)
+            case .html: try emit(result.html(), out: out)
             }
         }
     }

@@ -4,7 +4,9 @@ import Testing
 
 @Suite struct PlannerRegistryTests {
     @Test func namesAndAliasesResolve() throws {
-        #expect(PlannerRegistry.names == ["edgeshard", "galaxy", "greedy", "resource-aware", "round-robin", "static"])
+        #expect(PlannerRegistry.names == [
+            "edgeshard", "exact", "galaxy", "greedy", "headway", "resource-aware", "round-robin", "static",
+        ])
         for (alias, name) in [("resource_aware", "resource-aware"), ("resource-aware", "resource-aware"),
                               ("round_robin", "round-robin"), ("Round-Robin", "round-robin"), ("greedy", "greedy"),
                               ("static", "static")] {
