@@ -68,4 +68,9 @@ extension Kernels {
             }
         }
     }
+
+    /// Rounds each value to the nearest F16 (ties to even), in place: what storing to and loading from F16 does.
+    public static func roundToHalf(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { x[i] = Float(Float16(x[i])) }
+    }
 }

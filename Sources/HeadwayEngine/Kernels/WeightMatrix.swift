@@ -51,3 +51,11 @@ final class ByteStorage: @unchecked Sendable {
     }
     deinit { pointer.deallocate() }
 }
+
+extension WeightMatrix {
+    /// The rows `range` as a matrix of their own (a view; no copy).
+    public func rows(_ range: Range<Int>) -> WeightMatrix {
+        precondition(range.lowerBound >= 0 && range.upperBound <= rows, "rows \(range) out of 0..<\(rows)")
+        return WeightMatrix(type: type, rows: range.count, cols: cols, base: row(range.lowerBound), owner: owner)
+    }
+}

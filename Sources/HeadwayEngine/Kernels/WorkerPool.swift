@@ -10,6 +10,8 @@ import Synchronization
 /// condition variable. `perform` does not allocate.
 public final class WorkerPool: @unchecked Sendable {
     public let threads: Int
+    /// A pool of one thread: `perform` just calls the job.
+    public static let serial = WorkerPool(threads: 1)
     private let generation = Atomic<Int>(0)
     private let finished = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)

@@ -1,0 +1,134 @@
+/// Matrix products against 8-bit-quantized activations (llama.cpp's CPU path): integer dot products per block,
+/// scaled once per block. `Q4_1 · Q8_1`, `Q4_0 · Q8_0`, `Q8_0 · Q8_0`; F16/F32 weights use the float activations.
+extension Kernels {
+    /// Reference: scalar integer block sums.
+    public static func matMulQ8Reference(
+        _ w: WeightMatrix, _ x: UnsafePointer<Float>, _ xq: Q8Activations, n: Int, _ out: UnsafeMutablePointer<Float>
+    ) {
+        for t in 0..<n {
+            for r in 0..<w.rows {
+                let row = w.row(r)
+                var acc: Double = 0
+                switch w.type {
+                case .f32, .f16:
+                    for c in 0..<w.cols { acc += Double(weightReference(w.type, row, c)) * Double(x[t * w.cols + c]) }
+                case .q4_0, .q4_1, .q8_0:
+                    for b in 0..<(w.cols / 32) {
+                        let block = row + b * w.type.blockBytes
+                        let d = Float(block.loadUnaligned(as: Float16.self))
+                        var sum = 0
+                        for i in 0..<32 {
+                            let q: Int
+                            switch w.type {
+                            case .q8_0: q = Int(block.load(fromByteOffset: 2 + i, as: Int8.self))
+                            case .q4_0:
+                                let byte = block.load(fromByteOffset: 2 + i % 16, as: UInt8.self)
+                                q = Int(i < 16 ? byte & 0x0F : byte >> 4) - 8
+                            default:
+                                let byte = block.load(fromByteOffset: 4 + i % 16, as: UInt8.self)
+                                q = Int(i < 16 ? byte & 0x0F : byte >> 4)
+                            }
+                            sum += q * Int(xq.tokenQs(t)[b * 32 + i])
+                        }
+                        acc += Double(d * xq.tokenScales(t)[b]) * Double(sum)
+                        if w.type == .q4_1 {
+                            acc += Double(Float(block.loadUnaligned(fromByteOffset: 2, as: Float16.self)) * xq.tokenSums(t)[b])
+                        }
+                    }
+                }
+                out[t * w.rows + r] = Float(acc)
+            }
+        }
+    }
+
+    /// Fast, one thread: rows `rows` of `n` tokens; `out` is `n × w.rows`.
+    public static func matMulQ8(
+        _ w: WeightMatrix, _ x: UnsafePointer<Float>, _ xq: Q8Activations, n: Int, _ out: UnsafeMutablePointer<Float>,
+        rows: Range<Int>
+    ) {
+        let blocks = w.cols / 32
+        for t in 0..<n {
+            let q = UnsafeRawPointer(xq.tokenQs(t)), s = xq.tokenScales(t), m = xq.tokenSums(t)
+            let o = out + t * w.rows
+            switch w.type {
+            case .q4_1: for r in rows { o[r] = dotQ4_1Q8(w.row(r), q, s, m, blocks: blocks) }
+            case .q4_0: for r in rows { o[r] = dotQ4_0Q8(w.row(r), q, s, blocks: blocks) }
+            case .q8_0: for r in rows { o[r] = dotQ8_0Q8(w.row(r), q, s, blocks: blocks) }
+            case .f16, .f32: matVec(w, x + t * w.cols, o, rows: rows)
+            }
+        }
+    }
+
+    /// Fast, split over the pool's threads by rows.
+    public static func matMulQ8(
+        _ w: WeightMatrix, _ x: UnsafePointer<Float>, _ xq: Q8Activations, n: Int, _ out: UnsafeMutablePointer<Float>,
+        pool: WorkerPool
+    ) {
+        pool.perform { part, parts in
+            matMulQ8(w, x, xq, n: n, out, rows: WorkerPool.split(w.rows, part: part, parts: parts))
+        }
+    }
+
+    @inline(__always)
+    static func widen(_ v: SIMD16<UInt8>) -> SIMD16<Int16> { SIMD16<Int16>(truncatingIfNeeded: v) }
+    @inline(__always)
+    static func widen(_ v: SIMD16<Int8>) -> SIMD16<Int16> { SIMD16<Int16>(truncatingIfNeeded: v) }
+    @inline(__always)
+    static func toFloat(_ v: SIMD16<Int16>) -> SIMD16<Float> { SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: v)) }
+
+    @inline(__always)
+    static func dotQ4_1Q8(
+        _ row: UnsafeRawPointer, _ q: UnsafeRawPointer, _ scales: UnsafePointer<Float>, _ sums: UnsafePointer<Float>,
+        blocks: Int
+    ) -> Float {
+        var acc = SIMD16<Float>()
+        var accM: Float = 0
+        var p = row
+        for b in 0..<blocks {
+            let d = Float(p.loadUnaligned(as: Float16.self))
+            let m = Float(p.loadUnaligned(fromByteOffset: 2, as: Float16.self))
+            let packed = p.loadUnaligned(fromByteOffset: 4, as: SIMD16<UInt8>.self)
+            let ylo = widen(q.loadUnaligned(fromByteOffset: 32 * b, as: SIMD16<Int8>.self))
+            let yhi = widen(q.loadUnaligned(fromByteOffset: 32 * b + 16, as: SIMD16<Int8>.self))
+            let prod = widen(packed & 0x0F) &* ylo &+ widen(packed &>> 4) &* yhi
+            acc.addProduct(toFloat(prod), SIMD16(repeating: d * scales[b]))
+            accM += m * sums[b]
+            p += 20
+        }
+        return acc.sum() + accM
+    }
+
+    @inline(__always)
+    static func dotQ4_0Q8(_ row: UnsafeRawPointer, _ q: UnsafeRawPointer, _ scales: UnsafePointer<Float>, blocks: Int) -> Float {
+        var acc = SIMD16<Float>()
+        var p = row
+        for b in 0..<blocks {
+            let d = Float(p.loadUnaligned(as: Float16.self))
+            let packed = p.loadUnaligned(fromByteOffset: 2, as: SIMD16<UInt8>.self)
+            let ylo = widen(q.loadUnaligned(fromByteOffset: 32 * b, as: SIMD16<Int8>.self))
+            let yhi = widen(q.loadUnaligned(fromByteOffset: 32 * b + 16, as: SIMD16<Int8>.self))
+            let prod = (widen(packed & 0x0F) &- 8) &* ylo &+ (widen(packed &>> 4) &- 8) &* yhi
+            acc.addProduct(toFloat(prod), SIMD16(repeating: d * scales[b]))
+            p += 18
+        }
+        return acc.sum()
+    }
+
+    @inline(__always)
+    static func dotQ8_0Q8(_ row: UnsafeRawPointer, _ q: UnsafeRawPointer, _ scales: UnsafePointer<Float>, blocks: Int) -> Float {
+        var acc = SIMD16<Float>()
+        var p = row
+        for b in 0..<blocks {
+            let d = Float(p.loadUnaligned(as: Float16.self))
+            let wlo = widen(p.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self))
+            let whi = widen(p.loadUnaligned(fromByteOffset: 18, as: SIMD16<Int8>.self))
+            let ylo = widen(q.loadUnaligned(fromByteOffset: 32 * b, as: SIMD16<Int8>.self))
+            let yhi = widen(q.loadUnaligned(fromByteOffset: 32 * b + 16, as: SIMD16<Int8>.self))
+            // |w·y| ≤ 127·128 per lane: products are summed in Int32 to avoid Int16 overflow.
+            let s = SIMD16<Int32>(truncatingIfNeeded: wlo &* ylo) &+ SIMD16<Int32>(truncatingIfNeeded: whi &* yhi)
+            acc.addProduct(SIMD16<Float>(s), SIMD16(repeating: d * scales[b]))
+            p += 34
+        }
+        return acc.sum()
+    }
+}
