@@ -31,6 +31,9 @@ public struct GGUFError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let missingKey = Code("missing-key")
         /// A required tensor is absent.
         public static let missingTensor = Code("missing-tensor")
+        /// The file is well-formed but uses something this package does not implement
+        /// (a tokenizer model or pre-tokenizer, a chat template).
+        public static let unsupported = Code("unsupported")
         /// The file could not be opened, inspected or mapped.
         public static let io = Code("io")
     }
