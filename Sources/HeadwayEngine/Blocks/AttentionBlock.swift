@@ -105,7 +105,7 @@ public struct AttentionBlock: Sendable {
         while i + 16 <= hd {
             var acc = SIMD16<Float>()
             for j in 0..<length {
-                let vj = SIMD16<Float>(values.loadUnaligned(fromByteOffset: 2 * (j * hd + i), as: SIMD16<Float16>.self))
+                let vj = Lanes.float(values.loadUnaligned(fromByteOffset: 2 * (j * hd + i), as: SIMD16<Float16>.self))
                 acc.addProduct(SIMD16(repeating: scores[j]), vj)
             }
             o.storeBytes(of: acc, toByteOffset: 4 * i, as: SIMD16<Float>.self)

@@ -44,7 +44,7 @@ extension Kernels {
             var i = 0
             while i + 16 <= count {
                 let h = row.loadUnaligned(fromByteOffset: 2 * i, as: SIMD16<Float16>.self)
-                o.storeBytes(of: SIMD16<Float>(h), toByteOffset: 4 * i, as: SIMD16<Float>.self)
+                o.storeBytes(of: Lanes.float(h), toByteOffset: 4 * i, as: SIMD16<Float>.self)
                 i += 16
             }
             while i < count { out[i] = Float(row.loadUnaligned(fromByteOffset: 2 * i, as: Float16.self)); i += 1 }
@@ -73,8 +73,7 @@ extension Kernels {
         case .q8_0:
             let lo = block.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self)
             let hi = block.loadUnaligned(fromByteOffset: 18, as: SIMD16<Int8>.self)
-            return (SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: lo)) * d,
-                    SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: hi)) * d)
+            return (Lanes.float(Lanes.int32(lo)) * d, Lanes.float(Lanes.int32(hi)) * d)
         case .f32, .f16:
             preconditionFailure("dequantizeBlock called for \(type)")
         }
@@ -84,8 +83,6 @@ extension Kernels {
     @inline(__always)
     static func nibbles(_ qs: UnsafeRawPointer) -> (SIMD16<Float>, SIMD16<Float>) {
         let bytes = qs.loadUnaligned(as: SIMD16<UInt8>.self)
-        let lo = SIMD16<Int32>(truncatingIfNeeded: bytes & 0x0F)
-        let hi = SIMD16<Int32>(truncatingIfNeeded: bytes &>> 4)
-        return (SIMD16<Float>(lo), SIMD16<Float>(hi))
+        return (Lanes.float(Lanes.int32(bytes & 0x0F)), Lanes.float(Lanes.int32(bytes &>> 4)))
     }
 }

@@ -58,10 +58,10 @@ extension Kernels {
                         }
                     }
                 }
-                out[t0 * w.rows + r] = acc0.sum()
-                if tile > 1 { out[(t0 + 1) * w.rows + r] = acc1.sum() }
-                if tile > 2 { out[(t0 + 2) * w.rows + r] = acc2.sum() }
-                if tile > 3 { out[(t0 + 3) * w.rows + r] = acc3.sum() }
+                out[t0 * w.rows + r] = Lanes.sum(acc0)
+                if tile > 1 { out[(t0 + 1) * w.rows + r] = Lanes.sum(acc1) }
+                if tile > 2 { out[(t0 + 2) * w.rows + r] = Lanes.sum(acc2) }
+                if tile > 3 { out[(t0 + 3) * w.rows + r] = Lanes.sum(acc3) }
                 t0 += tile
             }
         }

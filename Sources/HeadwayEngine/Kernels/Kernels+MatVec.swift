@@ -54,7 +54,7 @@ extension Kernels {
             p += 20
             xp += 128
         }
-        return (accD + accM).sum()
+        return Lanes.sum(accD + accM)
     }
 
     /// Σ (q − 8)·d·x = d·(Σ q·x − 8·Σ x) per block.
@@ -73,7 +73,7 @@ extension Kernels {
             p += 18
             xp += 128
         }
-        return (accD + accM).sum()
+        return Lanes.sum(accD + accM)
     }
 
     @inline(__always)
@@ -82,8 +82,8 @@ extension Kernels {
         var p = row, xp = x
         for _ in 0..<blocks {
             let d = Float(p.loadUnaligned(as: Float16.self))
-            let qlo = SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self)))
-            let qhi = SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: 18, as: SIMD16<Int8>.self)))
+            let qlo = Lanes.float(Lanes.int32(p.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self)))
+            let qhi = Lanes.float(Lanes.int32(p.loadUnaligned(fromByteOffset: 18, as: SIMD16<Int8>.self)))
             let xlo = xp.loadUnaligned(as: SIMD16<Float>.self)
             let xhi = xp.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
             let dv = SIMD16<Float>(repeating: d)
@@ -92,7 +92,7 @@ extension Kernels {
             p += 34
             xp += 128
         }
-        return (acc0 + acc1).sum()
+        return Lanes.sum(acc0 + acc1)
     }
 
     @inline(__always)
@@ -100,11 +100,11 @@ extension Kernels {
         var acc = SIMD16<Float>()
         var i = 0
         while i + 16 <= count {
-            let w = SIMD16<Float>(row.loadUnaligned(fromByteOffset: 2 * i, as: SIMD16<Float16>.self))
+            let w = Lanes.float(row.loadUnaligned(fromByteOffset: 2 * i, as: SIMD16<Float16>.self))
             acc.addProduct(w, x.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self))
             i += 16
         }
-        var s = acc.sum()
+        var s = Lanes.sum(acc)
         while i < count {
             s += Float(row.loadUnaligned(fromByteOffset: 2 * i, as: Float16.self)) * x.load(fromByteOffset: 4 * i, as: Float.self)
             i += 1
@@ -130,7 +130,7 @@ extension Kernels {
                             br.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self))
             i += 16
         }
-        var s = (acc0 + acc1).sum()
+        var s = Lanes.sum(acc0 + acc1)
         while i < count { s += a[i] * b[i]; i += 1 }
         return s
     }

@@ -69,12 +69,14 @@ extension Kernels {
         }
     }
 
+    /// Σ over a block of (d·m-free) products `q · y` for weights `q` in Int16 lanes: each lane sums two products
+    /// (|q·y| ≤ 128 · 127, so two fit in Int16), then widens once.
     @inline(__always)
-    static func widen(_ v: SIMD16<UInt8>) -> SIMD16<Int16> { SIMD16<Int16>(truncatingIfNeeded: v) }
-    @inline(__always)
-    static func widen(_ v: SIMD16<Int8>) -> SIMD16<Int16> { SIMD16<Int16>(truncatingIfNeeded: v) }
-    @inline(__always)
-    static func toFloat(_ v: SIMD16<Int16>) -> SIMD16<Float> { SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: v)) }
+    static func blockDot(_ w0: SIMD16<Int16>, _ w1: SIMD16<Int16>, _ y: UnsafeRawPointer) -> SIMD16<Float> {
+        let y0 = y.loadUnaligned(as: SIMD16<Int16>.self)
+        let y1 = y.loadUnaligned(fromByteOffset: 32, as: SIMD16<Int16>.self)
+        return Lanes.float(Lanes.int32(w0 &* y0 &+ w1 &* y1))
+    }
 
     @inline(__always)
     static func dotQ4_1Q8(
@@ -88,30 +90,27 @@ extension Kernels {
             let d = Float(p.loadUnaligned(as: Float16.self))
             let m = Float(p.loadUnaligned(fromByteOffset: 2, as: Float16.self))
             let packed = p.loadUnaligned(fromByteOffset: 4, as: SIMD16<UInt8>.self)
-            let ylo = widen(q.loadUnaligned(fromByteOffset: 32 * b, as: SIMD16<Int8>.self))
-            let yhi = widen(q.loadUnaligned(fromByteOffset: 32 * b + 16, as: SIMD16<Int8>.self))
-            let prod = widen(packed & 0x0F) &* ylo &+ widen(packed &>> 4) &* yhi
-            acc.addProduct(toFloat(prod), SIMD16(repeating: d * scales[b]))
+            let s = blockDot(Lanes.int16(packed & 0x0F), Lanes.int16(packed &>> 4), q + 64 * b)
+            acc.addProduct(s, SIMD16(repeating: d * scales[b]))
             accM += m * sums[b]
             p += 20
         }
-        return acc.sum() + accM
+        return Lanes.sum(acc) + accM
     }
 
     @inline(__always)
     static func dotQ4_0Q8(_ row: UnsafeRawPointer, _ q: UnsafeRawPointer, _ scales: UnsafePointer<Float>, blocks: Int) -> Float {
         var acc = SIMD16<Float>()
         var p = row
+        let eight = SIMD16<Int16>(repeating: 8)
         for b in 0..<blocks {
             let d = Float(p.loadUnaligned(as: Float16.self))
             let packed = p.loadUnaligned(fromByteOffset: 2, as: SIMD16<UInt8>.self)
-            let ylo = widen(q.loadUnaligned(fromByteOffset: 32 * b, as: SIMD16<Int8>.self))
-            let yhi = widen(q.loadUnaligned(fromByteOffset: 32 * b + 16, as: SIMD16<Int8>.self))
-            let prod = (widen(packed & 0x0F) &- 8) &* ylo &+ (widen(packed &>> 4) &- 8) &* yhi
-            acc.addProduct(toFloat(prod), SIMD16(repeating: d * scales[b]))
+            let s = blockDot(Lanes.int16(packed & 0x0F) &- eight, Lanes.int16(packed &>> 4) &- eight, q + 64 * b)
+            acc.addProduct(s, SIMD16(repeating: d * scales[b]))
             p += 18
         }
-        return acc.sum()
+        return Lanes.sum(acc)
     }
 
     @inline(__always)
@@ -120,15 +119,11 @@ extension Kernels {
         var p = row
         for b in 0..<blocks {
             let d = Float(p.loadUnaligned(as: Float16.self))
-            let wlo = widen(p.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self))
-            let whi = widen(p.loadUnaligned(fromByteOffset: 18, as: SIMD16<Int8>.self))
-            let ylo = widen(q.loadUnaligned(fromByteOffset: 32 * b, as: SIMD16<Int8>.self))
-            let yhi = widen(q.loadUnaligned(fromByteOffset: 32 * b + 16, as: SIMD16<Int8>.self))
-            // |w·y| ≤ 127·128 per lane: products are summed in Int32 to avoid Int16 overflow.
-            let s = SIMD16<Int32>(truncatingIfNeeded: wlo &* ylo) &+ SIMD16<Int32>(truncatingIfNeeded: whi &* yhi)
-            acc.addProduct(SIMD16<Float>(s), SIMD16(repeating: d * scales[b]))
+            let w0 = Lanes.int16(p.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self))
+            let w1 = Lanes.int16(p.loadUnaligned(fromByteOffset: 18, as: SIMD16<Int8>.self))
+            acc.addProduct(blockDot(w0, w1, q + 64 * b), SIMD16(repeating: d * scales[b]))
             p += 34
         }
-        return acc.sum()
+        return Lanes.sum(acc)
     }
 }
