@@ -12,8 +12,13 @@ public struct AttentionBlock: Sendable {
     /// Query rows of this group (groupDim × modelDim), key and value rows (headDim × modelDim).
     let wq, wk, wv: WeightMatrix
     public var cache: KVCache
+    let rope: RopeTable
 
-    public init(layer: Int, group: Int, weights: LlamaLayerWeights, configuration c: LlamaConfiguration, capacity: Int) {
+    /// - Parameter rope: a table shared with the session's other blocks (made here when `nil`).
+    public init(
+        layer: Int, group: Int, weights: LlamaLayerWeights, configuration c: LlamaConfiguration, capacity: Int,
+        rope: RopeTable? = nil
+    ) {
         self.layer = layer
         self.group = group
         configuration = c
@@ -22,6 +27,11 @@ public struct AttentionBlock: Sendable {
         wk = weights.wk.rows((group * c.headDim)..<((group + 1) * c.headDim))
         wv = weights.wv.rows((group * c.headDim)..<((group + 1) * c.headDim))
         cache = KVCache(headDim: c.headDim, capacity: capacity)
+        if let rope, rope.capacity >= capacity, rope.headDim == c.headDim, rope.base == c.ropeBase {
+            self.rope = rope
+        } else {
+            self.rope = RopeTable(headDim: c.headDim, base: c.ropeBase, capacity: capacity)
+        }
     }
 
     /// Positions already in the cache; the next token goes at this position.
@@ -29,7 +39,7 @@ public struct AttentionBlock: Sendable {
 
     /// Scratch floats `forward` needs for `n` tokens on a pool of `threads`.
     public static func scratchCount(_ c: LlamaConfiguration, tokens n: Int, capacity: Int, threads: Int) -> Int {
-        n * (c.modelDim + c.groupDim + 2 * c.headDim) + c.headDim + threads * capacity
+        n * (c.modelDim + c.groupDim + 2 * c.headDim) + threads * capacity
             + Q8Activations.floatCount(tokens: n, cols: c.modelDim)
     }
 
@@ -49,8 +59,7 @@ public struct AttentionBlock: Sendable {
         let q = xn + n * d
         let k = q + n * gd
         let v = k + n * hd
-        let angles = v + n * hd
-        let scores = angles + hd
+        let scores = v + n * hd
         let xq = Q8Activations(carving: scores + pool.threads * cache.capacity, tokens: n, cols: d)
         norm.withUnsafeBufferPointer { w in
             for t in 0..<n { Kernels.rmsNorm(x + t * d, weight: w.baseAddress!, epsilon: c.rmsEpsilon, count: d, into: xn + t * d) }
@@ -64,10 +73,11 @@ public struct AttentionBlock: Sendable {
         }
         let start = cache.count
         for t in 0..<n {
-            Kernels.ropeAngles(position: start + t, headDim: hd, base: c.ropeBase, cos: angles, sin: angles + hd / 2)
-            Kernels.rope(q + t * gd, heads: qpg, headDim: hd, cos: angles, sin: angles + hd / 2)
+            rope.withAngles(start + t) { cos, sin in
+                Kernels.rope(q + t * gd, heads: qpg, headDim: hd, cos: cos, sin: sin)
+                Kernels.rope(k + t * hd, heads: 1, headDim: hd, cos: cos, sin: sin)
+            }
             Kernels.roundToHalf(q + t * gd, count: gd)
-            Kernels.rope(k + t * hd, heads: 1, headDim: hd, cos: angles, sin: angles + hd / 2)
             cache.append(key: k + t * hd, value: v + t * hd)
         }
         let capacity = cache.capacity
@@ -100,22 +110,19 @@ public struct AttentionBlock: Sendable {
         for j in 0..<length { scores[j] = Kernels.dotF16(keys + 2 * j * hd, qr, count: hd) * scale }
         Kernels.softmax(scores, count: length)
         Kernels.roundToHalf(scores, count: length)
+        // out = Σ_j p_j · V_j, walking the cache rows in memory order.
         let o = UnsafeMutableRawPointer(out)
-        var i = 0
-        while i + 16 <= hd {
-            var acc = SIMD16<Float>()
-            for j in 0..<length {
-                let vj = Lanes.float(values.loadUnaligned(fromByteOffset: 2 * (j * hd + i), as: SIMD16<Float16>.self))
-                acc.addProduct(SIMD16(repeating: scores[j]), vj)
+        let vectors = hd / 16
+        for i in 0..<hd { out[i] = 0 }
+        for j in 0..<length {
+            let pj = SIMD16<Float>(repeating: scores[j])
+            let row = values + 2 * j * hd
+            for c in 0..<vectors {
+                var acc = o.loadUnaligned(fromByteOffset: 64 * c, as: SIMD16<Float>.self)
+                acc.addProduct(pj, Lanes.float(row.loadUnaligned(fromByteOffset: 32 * c, as: SIMD16<Float16>.self)))
+                o.storeBytes(of: acc, toByteOffset: 64 * c, as: SIMD16<Float>.self)
             }
-            o.storeBytes(of: acc, toByteOffset: 4 * i, as: SIMD16<Float>.self)
-            i += 16
-        }
-        while i < hd {
-            var acc: Float = 0
-            for j in 0..<length { acc += scores[j] * Float(values.loadUnaligned(fromByteOffset: 2 * (j * hd + i), as: Float16.self)) }
-            out[i] = acc
-            i += 1
+            for i in (16 * vectors)..<hd { out[i] += scores[j] * Float(row.loadUnaligned(fromByteOffset: 2 * i, as: Float16.self)) }
         }
     }
 

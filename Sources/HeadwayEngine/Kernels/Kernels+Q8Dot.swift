@@ -51,7 +51,13 @@ extension Kernels {
             let q = UnsafeRawPointer(xq.tokenQs(t)), s = xq.tokenScales(t), m = xq.tokenSums(t)
             let o = out + t * w.rows
             switch w.type {
-            case .q4_1: for r in rows { o[r] = dotQ4_1Q8(w.row(r), q, s, m, blocks: blocks) }
+            case .q4_1:
+                var r = rows.lowerBound
+                while r + 1 < rows.upperBound {
+                    (o[r], o[r + 1]) = dotQ4_1Q8x2(w.row(r), w.row(r + 1), q, s, m, blocks: blocks)
+                    r += 2
+                }
+                if r < rows.upperBound { o[r] = dotQ4_1Q8(w.row(r), q, s, m, blocks: blocks) }
             case .q4_0: for r in rows { o[r] = dotQ4_0Q8(w.row(r), q, s, blocks: blocks) }
             case .q8_0: for r in rows { o[r] = dotQ8_0Q8(w.row(r), q, s, blocks: blocks) }
             case .f16, .f32: matVec(w, x + t * w.cols, o, rows: rows)
@@ -78,6 +84,14 @@ extension Kernels {
         return Lanes.float(Lanes.int32(w0 &* y0 &+ w1 &* y1))
     }
 
+    /// The 32 4-bit weights of a block as two Int16 vectors (weights 0–15, 16–31): widen the 16 packed bytes once,
+    /// then mask and shift in 16-bit lanes.
+    @inline(__always)
+    static func nibbleLanes(_ packed: UnsafeRawPointer) -> (SIMD16<Int16>, SIMD16<Int16>) {
+        let p = Lanes.int16(packed.loadUnaligned(as: SIMD16<UInt8>.self))
+        return (p & 0x0F, p &>> 4)
+    }
+
     @inline(__always)
     static func dotQ4_1Q8(
         _ row: UnsafeRawPointer, _ q: UnsafeRawPointer, _ scales: UnsafePointer<Float>, _ sums: UnsafePointer<Float>,
@@ -89,13 +103,40 @@ extension Kernels {
         for b in 0..<blocks {
             let d = Float(p.loadUnaligned(as: Float16.self))
             let m = Float(p.loadUnaligned(fromByteOffset: 2, as: Float16.self))
-            let packed = p.loadUnaligned(fromByteOffset: 4, as: SIMD16<UInt8>.self)
-            let s = blockDot(Lanes.int16(packed & 0x0F), Lanes.int16(packed &>> 4), q + 64 * b)
-            acc.addProduct(s, SIMD16(repeating: d * scales[b]))
+            let (w0, w1) = nibbleLanes(p + 4)
+            acc.addProduct(blockDot(w0, w1, q + 64 * b), SIMD16(repeating: d * scales[b]))
             accM += m * sums[b]
             p += 20
         }
         return Lanes.sum(acc) + accM
+    }
+
+    /// Two rows at once (shares the activation loads and scales, two independent dependency chains).
+    @inline(__always)
+    static func dotQ4_1Q8x2(
+        _ row0: UnsafeRawPointer, _ row1: UnsafeRawPointer, _ q: UnsafeRawPointer, _ scales: UnsafePointer<Float>,
+        _ sums: UnsafePointer<Float>, blocks: Int
+    ) -> (Float, Float) {
+        var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
+        var m0: Float = 0, m1: Float = 0
+        var p0 = row0, p1 = row1
+        for b in 0..<blocks {
+            let y = q + 64 * b
+            let y0 = y.loadUnaligned(as: SIMD16<Int16>.self)
+            let y1 = y.loadUnaligned(fromByteOffset: 32, as: SIMD16<Int16>.self)
+            let sy = scales[b], my = sums[b]
+            let (a0, a1) = nibbleLanes(p0 + 4)
+            let (b0, b1) = nibbleLanes(p1 + 4)
+            acc0.addProduct(Lanes.float(Lanes.int32(a0 &* y0 &+ a1 &* y1)),
+                            SIMD16(repeating: Float(p0.loadUnaligned(as: Float16.self)) * sy))
+            acc1.addProduct(Lanes.float(Lanes.int32(b0 &* y0 &+ b1 &* y1)),
+                            SIMD16(repeating: Float(p1.loadUnaligned(as: Float16.self)) * sy))
+            m0 += Float(p0.loadUnaligned(fromByteOffset: 2, as: Float16.self)) * my
+            m1 += Float(p1.loadUnaligned(fromByteOffset: 2, as: Float16.self)) * my
+            p0 += 20
+            p1 += 20
+        }
+        return (Lanes.sum(acc0) + m0, Lanes.sum(acc1) + m1)
     }
 
     @inline(__always)
@@ -105,8 +146,8 @@ extension Kernels {
         let eight = SIMD16<Int16>(repeating: 8)
         for b in 0..<blocks {
             let d = Float(p.loadUnaligned(as: Float16.self))
-            let packed = p.loadUnaligned(fromByteOffset: 2, as: SIMD16<UInt8>.self)
-            let s = blockDot(Lanes.int16(packed & 0x0F) &- eight, Lanes.int16(packed &>> 4) &- eight, q + 64 * b)
+            let (w0, w1) = nibbleLanes(p + 2)
+            let s = blockDot(w0 &- eight, w1 &- eight, q + 64 * b)
             acc.addProduct(s, SIMD16(repeating: d * scales[b]))
             p += 18
         }

@@ -31,10 +31,11 @@ public struct LlamaModel: Sendable {
     public func embeddingBlock() -> EmbeddingBlock { EmbeddingBlock(weights: weights, configuration: configuration) }
 
     /// The attention block of `group` in `layer`, with an empty cache of `capacity` positions.
-    public func attentionBlock(layer: Int, group: Int, capacity: Int) -> AttentionBlock {
+    /// Pass one `rope` table to all blocks of a session to share it.
+    public func attentionBlock(layer: Int, group: Int, capacity: Int, rope: RopeTable? = nil) -> AttentionBlock {
         precondition(layer < configuration.layerCount && group < configuration.kvHeadCount)
         return AttentionBlock(layer: layer, group: group, weights: weights.layers[layer], configuration: configuration,
-                              capacity: capacity)
+                              capacity: capacity, rope: rope)
     }
 
     public func projectionBlock(layer: Int) -> ProjectionBlock {

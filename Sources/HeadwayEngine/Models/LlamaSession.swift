@@ -26,8 +26,9 @@ public struct LlamaSession {
         self.maxBatch = maxBatch
         self.pool = pool
         embedding = model.embeddingBlock()
+        let rope = RopeTable(headDim: c.headDim, base: c.ropeBase, capacity: contextLength)
         attention = (0..<c.layerCount).flatMap { l in
-            (0..<c.kvHeadCount).map { g in model.attentionBlock(layer: l, group: g, capacity: contextLength) }
+            (0..<c.kvHeadCount).map { g in model.attentionBlock(layer: l, group: g, capacity: contextLength, rope: rope) }
         }
         projection = (0..<c.layerCount).map { model.projectionBlock(layer: $0) }
         feedForward = (0..<c.layerCount).map { model.feedForwardBlock(layer: $0) }
