@@ -25,16 +25,18 @@ struct LlamaCppReference: Decodable {
     @Test(.enabled(if: TestModel.isEnabled), arguments: [1, 2])
     func greedyTokensAndLogitsMatchLlamaCpp(threads: Int) throws {
         let model = try LlamaModel(path: try TestModel.requiredPath())
+        let tokenizer = try Tokenizer(gguf: model.file)
         let reference = try LlamaCppReference.load()
         for c in reference.cases {
+            let promptTokens = tokenizer.encode(c.prompt, addSpecial: true)
+            #expect(promptTokens == c.prompt_tokens, "tokenizing '\(c.prompt)'")
             var session = LlamaSession(model: model, contextLength: 64, pool: WorkerPool(threads: threads))
-            let perPosition = try session.prefillAllLogits(c.prompt_tokens)
+            let perPosition = try session.prefillAllLogits(promptTokens)
             for (pos, expected) in c.top3_logits_per_prompt_position.enumerated() {
                 for pair in expected {
                     let got = perPosition[pos][Int(pair[0])]
                     #expect(abs(got - Float(pair[1])) <= Self.tolerance,
                             "position \(pos), token \(Int(pair[0])): \(got) vs llama.cpp \(pair[1])")
-                    print("DIAG pos \(pos) tok \(Int(pair[0])) got \(got) ref \(pair[1])")
                 }
                 let top = perPosition[pos].indices.max { perPosition[pos][$0] < perPosition[pos][$1] }!
                 #expect(top == Int(expected[0][0]), "position \(pos): argmax \(top) vs llama.cpp \(Int(expected[0][0]))")
@@ -44,7 +46,6 @@ struct LlamaCppReference: Decodable {
                 let got = first[Int(pair[0])]
                 #expect(abs(got - Float(pair[1])) <= Self.tolerance,
                         "first generated, token \(Int(pair[0])): \(got) vs llama.cpp \(pair[1])")
-                print("DIAG first tok \(Int(pair[0])) got \(got) ref \(pair[1])")
             }
             var tokens: [Int32] = []
             var next = Int32(first.indices.max { first[$0] < first[$1] }!)

@@ -17,6 +17,23 @@ import Testing
         #expect(Array(counts) == [Int](repeating: 2000, count: threads))
     }
 
+    @Test(arguments: [2, 3])
+    func everyChunkRunsExactlyOnce(threads: Int) {
+        let pool = WorkerPool(threads: threads)
+        for chunks in [1, 2, 5, 17, 64] {
+            let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: chunks)
+            defer { counts.deallocate() }
+            counts.initialize(repeating: 0)
+            for _ in 0..<300 {
+                pool.perform(chunks: chunks) { chunk, n in
+                    precondition(n == chunks)
+                    counts[chunk] += 1  // each chunk index is claimed by exactly one thread
+                }
+            }
+            #expect(Array(counts) == [Int](repeating: 300, count: chunks), "chunks=\(chunks)")
+        }
+    }
+
     @Test func splitPartitionsTheRange() {
         for count in [0, 1, 5, 576, 577] {
             for parts in 1...4 {

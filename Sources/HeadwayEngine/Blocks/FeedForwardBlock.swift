@@ -39,7 +39,7 @@ public struct FeedForwardBlock: Sendable {
         }
         Kernels.quantizeActivations(xn, into: xq)
         let (gate, up) = (self.gate, self.up)
-        pool.perform { part, parts in
+        pool.perform(chunks: pool.chunksFor(rows: gate.rows)) { part, parts in
             let rows = WorkerPool.split(gate.rows, part: part, parts: parts)
             Kernels.matMulQ8(gate, xn, xq, n: n, g, rows: rows)
             Kernels.matMulQ8(up, xn, xq, n: n, u, rows: rows)

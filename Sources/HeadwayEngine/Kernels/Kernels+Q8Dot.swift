@@ -70,7 +70,7 @@ extension Kernels {
         _ w: WeightMatrix, _ x: UnsafePointer<Float>, _ xq: Q8Activations, n: Int, _ out: UnsafeMutablePointer<Float>,
         pool: WorkerPool
     ) {
-        pool.perform { part, parts in
+        pool.perform(chunks: pool.chunksFor(rows: w.rows)) { part, parts in
             matMulQ8(w, x, xq, n: n, out, rows: WorkerPool.split(w.rows, part: part, parts: parts))
         }
     }
