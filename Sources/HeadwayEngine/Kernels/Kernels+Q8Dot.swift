@@ -41,27 +41,33 @@ extension Kernels {
         }
     }
 
-    /// Fast, one thread: rows `rows` of `n` tokens; `out` is `n × w.rows`.
+    /// Fast, one thread: rows `rows` of `n` tokens; `out` is `n × w.rows`. Rows are walked in tiles of 16 and each
+    /// tile is applied to every token while it is in L1, so a prefill reads the weights once.
     public static func matMulQ8(
         _ w: WeightMatrix, _ x: UnsafePointer<Float>, _ xq: Q8Activations, n: Int, _ out: UnsafeMutablePointer<Float>,
         rows: Range<Int>
     ) {
         let blocks = w.cols / 32
-        for t in 0..<n {
-            let q = UnsafeRawPointer(xq.tokenQs(t)), s = xq.tokenScales(t), m = xq.tokenSums(t)
-            let o = out + t * w.rows
-            switch w.type {
-            case .q4_1:
-                var r = rows.lowerBound
-                while r + 1 < rows.upperBound {
-                    (o[r], o[r + 1]) = dotQ4_1Q8x2(w.row(r), w.row(r + 1), q, s, m, blocks: blocks)
-                    r += 2
+        var tileStart = rows.lowerBound
+        while tileStart < rows.upperBound {
+            let tile = tileStart..<min(tileStart + 16, rows.upperBound)
+            for t in 0..<n {
+                let q = UnsafeRawPointer(xq.tokenQs(t)), s = xq.tokenScales(t), m = xq.tokenSums(t)
+                let o = out + t * w.rows
+                switch w.type {
+                case .q4_1:
+                    var r = tile.lowerBound
+                    while r + 1 < tile.upperBound {
+                        (o[r], o[r + 1]) = dotQ4_1Q8x2(w.row(r), w.row(r + 1), q, s, m, blocks: blocks)
+                        r += 2
+                    }
+                    if r < tile.upperBound { o[r] = dotQ4_1Q8(w.row(r), q, s, m, blocks: blocks) }
+                case .q4_0: for r in tile { o[r] = dotQ4_0Q8(w.row(r), q, s, blocks: blocks) }
+                case .q8_0: for r in tile { o[r] = dotQ8_0Q8(w.row(r), q, s, blocks: blocks) }
+                case .f16, .f32: matVec(w, x + t * w.cols, o, rows: tile)
                 }
-                if r < rows.upperBound { o[r] = dotQ4_1Q8(w.row(r), q, s, m, blocks: blocks) }
-            case .q4_0: for r in rows { o[r] = dotQ4_0Q8(w.row(r), q, s, blocks: blocks) }
-            case .q8_0: for r in rows { o[r] = dotQ8_0Q8(w.row(r), q, s, blocks: blocks) }
-            case .f16, .f32: matVec(w, x + t * w.cols, o, rows: rows)
             }
+            tileStart = tile.upperBound
         }
     }
 
