@@ -54,21 +54,22 @@ struct BenchEngine: ParsableCommand {
         let prompt = (0..<promptTokens).map { text[$0 % text.count] }
         let pool = WorkerPool(threads: modelOptions.threads)
         var results: [GenerationResult] = []
-        var heapGrowth: Int? = nil
         for run in 0...runs {
             var session = LlamaSession(model: model, contextLength: modelOptions.context, pool: pool)
             var sampler = Sampler(.greedy, vocabSize: model.configuration.vocabSize)
-            let before = ProcessMemory.heapInUse()
             let r = try session.generate(prompt: prompt, maxTokens: tokens, sampler: &sampler)
             if run > 0 { results.append(r) }
-            // Growth over a second, already warm generation in the same session (nothing should be kept).
-            if run == runs, let b = before {
-                let mid = ProcessMemory.heapInUse()
-                session.rewind(to: 0)
-                _ = try session.generate(prompt: prompt, maxTokens: tokens, sampler: &sampler)
-                if let m = mid, let after = ProcessMemory.heapInUse() { heapGrowth = after - m }
-                _ = b
-            }
+        }
+        // Heap bytes in use before and after `tokens` warm decode + sample steps (the token loop must not allocate).
+        var heapGrowth: Int? = nil
+        do {
+            var session = LlamaSession(model: model, contextLength: modelOptions.context, pool: pool)
+            var sampler = Sampler(.greedy, vocabSize: model.configuration.vocabSize)
+            var token = sampler.sample(try session.prefill(prompt))
+            for _ in 0..<4 { token = sampler.sample(try session.decode(token)) }
+            let before = ProcessMemory.heapInUse()
+            for _ in 0..<(tokens - 5) { token = sampler.sample(try session.decode(token)) }
+            if let before, let after = ProcessMemory.heapInUse() { heapGrowth = after - before }
         }
         func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
         var report: [String: Any] = [
@@ -83,7 +84,10 @@ struct BenchEngine: ParsableCommand {
             "decode_ms_per_token": 1000 / median(results.map(\.decodeTokensPerSecond)),
             "model_file_bytes": model.file.fileSize,
         ]
-        if let heapGrowth { report["decode_heap_growth_bytes"] = heapGrowth }
+        if let heapGrowth {
+            report["decode_heap_growth_bytes"] = heapGrowth
+            report["decode_heap_steps"] = tokens - 5
+        }
         if let hwm = ProcessMemory.peakResidentBytes() { report["resident_memory_bytes"] = hwm }
         if fillContext {
             var session = LlamaSession(model: model, contextLength: modelOptions.context, pool: pool)
