@@ -63,7 +63,13 @@ extension Kernels {
                     }
                     if r < tile.upperBound { o[r] = dotQ4_1Q8(w.row(r), q, s, m, blocks: blocks) }
                 case .q4_0: for r in tile { o[r] = dotQ4_0Q8(w.row(r), q, s, blocks: blocks) }
-                case .q8_0: for r in tile { o[r] = dotQ8_0Q8(w.row(r), q, s, blocks: blocks) }
+                case .q8_0:
+                    var r = tile.lowerBound
+                    while r + 1 < tile.upperBound {
+                        (o[r], o[r + 1]) = dotQ8_0Q8x2(w.row(r), w.row(r + 1), q, s, blocks: blocks)
+                        r += 2
+                    }
+                    if r < tile.upperBound { o[r] = dotQ8_0Q8(w.row(r), q, s, blocks: blocks) }
                 case .f16, .f32: matVec(w, x + t * w.cols, o, rows: tile)
                 }
             }
@@ -172,5 +178,32 @@ extension Kernels {
             p += 34
         }
         return Lanes.sum(acc)
+    }
+
+    /// Two Q8_0 rows at once (the tied LM head: 49152 rows).
+    @inline(__always)
+    static func dotQ8_0Q8x2(
+        _ row0: UnsafeRawPointer, _ row1: UnsafeRawPointer, _ q: UnsafeRawPointer, _ scales: UnsafePointer<Float>,
+        blocks: Int
+    ) -> (Float, Float) {
+        var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
+        var p0 = row0, p1 = row1
+        for b in 0..<blocks {
+            let y = q + 64 * b
+            let y0 = y.loadUnaligned(as: SIMD16<Int16>.self)
+            let y1 = y.loadUnaligned(fromByteOffset: 32, as: SIMD16<Int16>.self)
+            let sy = scales[b]
+            let a0 = Lanes.int16(p0.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self))
+            let a1 = Lanes.int16(p0.loadUnaligned(fromByteOffset: 18, as: SIMD16<Int8>.self))
+            let b0 = Lanes.int16(p1.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self))
+            let b1 = Lanes.int16(p1.loadUnaligned(fromByteOffset: 18, as: SIMD16<Int8>.self))
+            acc0.addProduct(Lanes.float(Lanes.int32(a0 &* y0 &+ a1 &* y1)),
+                            SIMD16(repeating: Float(p0.loadUnaligned(as: Float16.self)) * sy))
+            acc1.addProduct(Lanes.float(Lanes.int32(b0 &* y0 &+ b1 &* y1)),
+                            SIMD16(repeating: Float(p1.loadUnaligned(as: Float16.self)) * sy))
+            p0 += 34
+            p1 += 34
+        }
+        return (Lanes.sum(acc0), Lanes.sum(acc1))
     }
 }
