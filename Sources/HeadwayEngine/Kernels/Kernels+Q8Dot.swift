@@ -1,0 +1,209 @@
+/// Matrix products against 8-bit-quantized activations (llama.cpp's CPU path): integer dot products per block,
+/// scaled once per block. `Q4_1 · Q8_1`, `Q4_0 · Q8_0`, `Q8_0 · Q8_0`; F16/F32 weights use the float activations.
+extension Kernels {
+    /// Reference: scalar integer block sums.
+    public static func matMulQ8Reference(
+        _ w: WeightMatrix, _ x: UnsafePointer<Float>, _ xq: Q8Activations, n: Int, _ out: UnsafeMutablePointer<Float>
+    ) {
+        for t in 0..<n {
+            for r in 0..<w.rows {
+                let row = w.row(r)
+                var acc: Double = 0
+                switch w.type {
+                case .f32, .f16:
+                    for c in 0..<w.cols { acc += Double(weightReference(w.type, row, c)) * Double(x[t * w.cols + c]) }
+                case .q4_0, .q4_1, .q8_0:
+                    for b in 0..<(w.cols / 32) {
+                        let block = row + b * w.type.blockBytes
+                        let d = Float(block.loadUnaligned(as: Float16.self))
+                        var sum = 0
+                        for i in 0..<32 {
+                            let q: Int
+                            switch w.type {
+                            case .q8_0: q = Int(block.load(fromByteOffset: 2 + i, as: Int8.self))
+                            case .q4_0:
+                                let byte = block.load(fromByteOffset: 2 + i % 16, as: UInt8.self)
+                                q = Int(i < 16 ? byte & 0x0F : byte >> 4) - 8
+                            default:
+                                let byte = block.load(fromByteOffset: 4 + i % 16, as: UInt8.self)
+                                q = Int(i < 16 ? byte & 0x0F : byte >> 4)
+                            }
+                            sum += q * Int(xq.tokenQs(t)[b * 32 + i])
+                        }
+                        acc += Double(d * xq.tokenScales(t)[b]) * Double(sum)
+                        if w.type == .q4_1 {
+                            acc += Double(Float(block.loadUnaligned(fromByteOffset: 2, as: Float16.self)) * xq.tokenSums(t)[b])
+                        }
+                    }
+                }
+                out[t * w.rows + r] = Float(acc)
+            }
+        }
+    }
+
+    /// Fast, one thread: rows `rows` of `n` tokens; `out` is `n × w.rows`. Rows are walked in tiles of 16 and each
+    /// tile is applied to every token while it is in L1, so a prefill reads the weights once.
+    public static func matMulQ8(
+        _ w: WeightMatrix, _ x: UnsafePointer<Float>, _ xq: Q8Activations, n: Int, _ out: UnsafeMutablePointer<Float>,
+        rows: Range<Int>
+    ) {
+        let blocks = w.cols / 32
+        var tileStart = rows.lowerBound
+        while tileStart < rows.upperBound {
+            let tile = tileStart..<min(tileStart + 16, rows.upperBound)
+            for t in 0..<n {
+                let q = UnsafeRawPointer(xq.tokenQs(t)), s = xq.tokenScales(t), m = xq.tokenSums(t)
+                let o = out + t * w.rows
+                switch w.type {
+                case .q4_1:
+                    var r = tile.lowerBound
+                    while r + 1 < tile.upperBound {
+                        (o[r], o[r + 1]) = dotQ4_1Q8x2(w.row(r), w.row(r + 1), q, s, m, blocks: blocks)
+                        r += 2
+                    }
+                    if r < tile.upperBound { o[r] = dotQ4_1Q8(w.row(r), q, s, m, blocks: blocks) }
+                case .q4_0: for r in tile { o[r] = dotQ4_0Q8(w.row(r), q, s, blocks: blocks) }
+                case .q8_0:
+                    var r = tile.lowerBound
+                    while r + 1 < tile.upperBound {
+                        (o[r], o[r + 1]) = dotQ8_0Q8x2(w.row(r), w.row(r + 1), q, s, blocks: blocks)
+                        r += 2
+                    }
+                    if r < tile.upperBound { o[r] = dotQ8_0Q8(w.row(r), q, s, blocks: blocks) }
+                case .f16, .f32: matVec(w, x + t * w.cols, o, rows: tile)
+                }
+            }
+            tileStart = tile.upperBound
+        }
+    }
+
+    /// Fast, split over the pool's threads by rows.
+    public static func matMulQ8(
+        _ w: WeightMatrix, _ x: UnsafePointer<Float>, _ xq: Q8Activations, n: Int, _ out: UnsafeMutablePointer<Float>,
+        pool: WorkerPool
+    ) {
+        pool.perform(chunks: pool.chunksFor(rows: w.rows)) { part, parts in
+            matMulQ8(w, x, xq, n: n, out, rows: WorkerPool.split(w.rows, part: part, parts: parts))
+        }
+    }
+
+    /// Σ over a block of (d·m-free) products `q · y` for weights `q` in Int16 lanes: each lane sums two products
+    /// (|q·y| ≤ 128 · 127, so two fit in Int16), then widens once.
+    @inline(__always)
+    static func blockDot(_ w0: SIMD16<Int16>, _ w1: SIMD16<Int16>, _ y: UnsafeRawPointer) -> SIMD16<Float> {
+        let y0 = y.loadUnaligned(as: SIMD16<Int16>.self)
+        let y1 = y.loadUnaligned(fromByteOffset: 32, as: SIMD16<Int16>.self)
+        return Lanes.float(Lanes.int32(w0 &* y0 &+ w1 &* y1))
+    }
+
+    /// The 32 4-bit weights of a block as two Int16 vectors (weights 0–15, 16–31): widen the 16 packed bytes once,
+    /// then mask and shift in 16-bit lanes.
+    @inline(__always)
+    static func nibbleLanes(_ packed: UnsafeRawPointer) -> (SIMD16<Int16>, SIMD16<Int16>) {
+        let p = Lanes.int16(packed.loadUnaligned(as: SIMD16<UInt8>.self))
+        return (p & 0x0F, p &>> 4)
+    }
+
+    @inline(__always)
+    static func dotQ4_1Q8(
+        _ row: UnsafeRawPointer, _ q: UnsafeRawPointer, _ scales: UnsafePointer<Float>, _ sums: UnsafePointer<Float>,
+        blocks: Int
+    ) -> Float {
+        var acc = SIMD16<Float>()
+        var accM: Float = 0
+        var p = row
+        for b in 0..<blocks {
+            let d = Float(p.loadUnaligned(as: Float16.self))
+            let m = Float(p.loadUnaligned(fromByteOffset: 2, as: Float16.self))
+            let (w0, w1) = nibbleLanes(p + 4)
+            acc.addProduct(blockDot(w0, w1, q + 64 * b), SIMD16(repeating: d * scales[b]))
+            accM += m * sums[b]
+            p += 20
+        }
+        return Lanes.sum(acc) + accM
+    }
+
+    /// Two rows at once (shares the activation loads and scales, two independent dependency chains).
+    @inline(__always)
+    static func dotQ4_1Q8x2(
+        _ row0: UnsafeRawPointer, _ row1: UnsafeRawPointer, _ q: UnsafeRawPointer, _ scales: UnsafePointer<Float>,
+        _ sums: UnsafePointer<Float>, blocks: Int
+    ) -> (Float, Float) {
+        var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
+        var m0: Float = 0, m1: Float = 0
+        var p0 = row0, p1 = row1
+        for b in 0..<blocks {
+            let y = q + 64 * b
+            let y0 = y.loadUnaligned(as: SIMD16<Int16>.self)
+            let y1 = y.loadUnaligned(fromByteOffset: 32, as: SIMD16<Int16>.self)
+            let sy = scales[b], my = sums[b]
+            let (a0, a1) = nibbleLanes(p0 + 4)
+            let (b0, b1) = nibbleLanes(p1 + 4)
+            acc0.addProduct(Lanes.float(Lanes.int32(a0 &* y0 &+ a1 &* y1)),
+                            SIMD16(repeating: Float(p0.loadUnaligned(as: Float16.self)) * sy))
+            acc1.addProduct(Lanes.float(Lanes.int32(b0 &* y0 &+ b1 &* y1)),
+                            SIMD16(repeating: Float(p1.loadUnaligned(as: Float16.self)) * sy))
+            m0 += Float(p0.loadUnaligned(fromByteOffset: 2, as: Float16.self)) * my
+            m1 += Float(p1.loadUnaligned(fromByteOffset: 2, as: Float16.self)) * my
+            p0 += 20
+            p1 += 20
+        }
+        return (Lanes.sum(acc0) + m0, Lanes.sum(acc1) + m1)
+    }
+
+    @inline(__always)
+    static func dotQ4_0Q8(_ row: UnsafeRawPointer, _ q: UnsafeRawPointer, _ scales: UnsafePointer<Float>, blocks: Int) -> Float {
+        var acc = SIMD16<Float>()
+        var p = row
+        let eight = SIMD16<Int16>(repeating: 8)
+        for b in 0..<blocks {
+            let d = Float(p.loadUnaligned(as: Float16.self))
+            let (w0, w1) = nibbleLanes(p + 2)
+            let s = blockDot(w0 &- eight, w1 &- eight, q + 64 * b)
+            acc.addProduct(s, SIMD16(repeating: d * scales[b]))
+            p += 18
+        }
+        return Lanes.sum(acc)
+    }
+
+    @inline(__always)
+    static func dotQ8_0Q8(_ row: UnsafeRawPointer, _ q: UnsafeRawPointer, _ scales: UnsafePointer<Float>, blocks: Int) -> Float {
+        var acc = SIMD16<Float>()
+        var p = row
+        for b in 0..<blocks {
+            let d = Float(p.loadUnaligned(as: Float16.self))
+            let w0 = Lanes.int16(p.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self))
+            let w1 = Lanes.int16(p.loadUnaligned(fromByteOffset: 18, as: SIMD16<Int8>.self))
+            acc.addProduct(blockDot(w0, w1, q + 64 * b), SIMD16(repeating: d * scales[b]))
+            p += 34
+        }
+        return Lanes.sum(acc)
+    }
+
+    /// Two Q8_0 rows at once (the tied LM head: 49152 rows).
+    @inline(__always)
+    static func dotQ8_0Q8x2(
+        _ row0: UnsafeRawPointer, _ row1: UnsafeRawPointer, _ q: UnsafeRawPointer, _ scales: UnsafePointer<Float>,
+        blocks: Int
+    ) -> (Float, Float) {
+        var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
+        var p0 = row0, p1 = row1
+        for b in 0..<blocks {
+            let y = q + 64 * b
+            let y0 = y.loadUnaligned(as: SIMD16<Int16>.self)
+            let y1 = y.loadUnaligned(fromByteOffset: 32, as: SIMD16<Int16>.self)
+            let sy = scales[b]
+            let a0 = Lanes.int16(p0.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self))
+            let a1 = Lanes.int16(p0.loadUnaligned(fromByteOffset: 18, as: SIMD16<Int8>.self))
+            let b0 = Lanes.int16(p1.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self))
+            let b1 = Lanes.int16(p1.loadUnaligned(fromByteOffset: 18, as: SIMD16<Int8>.self))
+            acc0.addProduct(Lanes.float(Lanes.int32(a0 &* y0 &+ a1 &* y1)),
+                            SIMD16(repeating: Float(p0.loadUnaligned(as: Float16.self)) * sy))
+            acc1.addProduct(Lanes.float(Lanes.int32(b0 &* y0 &+ b1 &* y1)),
+                            SIMD16(repeating: Float(p1.loadUnaligned(as: Float16.self)) * sy))
+            p0 += 34
+            p1 += 34
+        }
+        return (Lanes.sum(acc0), Lanes.sum(acc1))
+    }
+}

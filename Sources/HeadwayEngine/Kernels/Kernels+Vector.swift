@@ -1,0 +1,76 @@
+import Foundation
+
+/// Element-wise and normalisation kernels on float vectors (small next to the matrix products, kept simple).
+extension Kernels {
+    /// RMSNorm: `out = x / sqrt(mean(x²) + ε) ⊙ weight` over `count` elements. `out` may alias `x`.
+    public static func rmsNorm(
+        _ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, epsilon: Float, count: Int,
+        into out: UnsafeMutablePointer<Float>
+    ) {
+        let ss = dotF32(x, x, count: count)
+        let scale = 1 / (ss / Float(count) + epsilon).squareRoot()
+        for i in 0..<count { out[i] = x[i] * scale * weight[i] }
+    }
+
+    /// In-place softmax over `count` elements, computed in float with the maximum subtracted.
+    public static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        var maxValue = -Float.infinity
+        for i in 0..<count { maxValue = max(maxValue, x[i]) }
+        var sum: Float = 0
+        for i in 0..<count {
+            let e = expf(x[i] - maxValue)
+            x[i] = e
+            sum += e
+        }
+        let inv = 1 / sum
+        for i in 0..<count { x[i] *= inv }
+    }
+
+    /// SwiGLU gate: `gate[i] = silu(gate[i]) · up[i]`, with `silu(g) = g / (1 + e^(−g))`.
+    public static func swiGLU(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count: Int) {
+        for i in 0..<count {
+            let g = gate[i]
+            gate[i] = g / (1 + expf(-g)) * up[i]
+        }
+    }
+
+    /// `y += x` over `count` elements.
+    public static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { y[i] += x[i] }
+    }
+
+    /// Fills `cos`/`sin` (`headDim / 2` each) with the rotation of each pair at `position`:
+    /// angle_i = position · base^(−2i / headDim).
+    public static func ropeAngles(
+        position: Int, headDim: Int, base: Float, cos cosOut: UnsafeMutablePointer<Float>,
+        sin sinOut: UnsafeMutablePointer<Float>
+    ) {
+        let thetaScale = powf(base, -2 / Float(headDim))
+        var theta = Float(position)
+        for i in 0..<(headDim / 2) {
+            cosOut[i] = cosf(theta)
+            sinOut[i] = sinf(theta)
+            theta *= thetaScale
+        }
+    }
+
+    /// RoPE as llama.cpp applies it to `general.architecture = llama` ("normal" rope type): each head's adjacent
+    /// pairs `(x[2i], x[2i+1])` are rotated by angle_i. `x` holds `heads` heads of `headDim` floats.
+    public static func rope(
+        _ x: UnsafeMutablePointer<Float>, heads: Int, headDim: Int, cos: UnsafePointer<Float>, sin: UnsafePointer<Float>
+    ) {
+        for h in 0..<heads {
+            let v = x + h * headDim
+            for i in 0..<(headDim / 2) {
+                let a = v[2 * i], b = v[2 * i + 1]
+                v[2 * i] = a * cos[i] - b * sin[i]
+                v[2 * i + 1] = a * sin[i] + b * cos[i]
+            }
+        }
+    }
+
+    /// Rounds each value to the nearest F16 (ties to even), in place: what storing to and loading from F16 does.
+    public static func roundToHalf(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { x[i] = Float(Float16(x[i])) }
+    }
+}

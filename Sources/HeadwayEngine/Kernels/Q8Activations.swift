@@ -1,0 +1,72 @@
+/// Activations quantized to 8-bit blocks of 32 once per matrix product, as llama.cpp does (`block_q8_0` /
+/// `block_q8_1`): for block `b`, `x ≈ qs[b·32 + i] · scales[b]`, and `sums[b] = scales[b] · Σ qs` (the Q8_1 `s`).
+/// Scales and sums are rounded to F16 like GGML stores them, so dot products reproduce llama.cpp's numbers.
+/// The 8-bit values (in −127…127) are kept widened to `Int16`, the lane type the dot kernels multiply in.
+/// A view into caller-provided memory (carved from a float scratch buffer), `tokens × cols` values.
+public struct Q8Activations {
+    public let qs: UnsafeMutablePointer<Int16>
+    public let scales: UnsafeMutablePointer<Float>
+    public let sums: UnsafeMutablePointer<Float>
+    public let cols: Int
+    public let tokens: Int
+
+    /// Floats of scratch a `tokens × cols` view occupies.
+    public static func floatCount(tokens: Int, cols: Int) -> Int { tokens * (cols / 2 + 2 * (cols / 32)) }
+
+    /// Lays the view over `scratch` (at least `floatCount(tokens:cols:)` floats).
+    public init(carving scratch: UnsafeMutablePointer<Float>, tokens: Int, cols: Int) {
+        precondition(cols % 32 == 0, "cols \(cols) is not a multiple of 32")
+        self.tokens = tokens
+        self.cols = cols
+        scales = scratch
+        sums = scratch + tokens * (cols / 32)
+        qs = UnsafeMutableRawPointer(sums + tokens * (cols / 32)).bindMemory(to: Int16.self, capacity: tokens * cols)
+    }
+
+    /// Quantized values of token `t`.
+    @inline(__always) func tokenQs(_ t: Int) -> UnsafeMutablePointer<Int16> { qs + t * cols }
+    @inline(__always) func tokenScales(_ t: Int) -> UnsafeMutablePointer<Float> { scales + t * (cols / 32) }
+    @inline(__always) func tokenSums(_ t: Int) -> UnsafeMutablePointer<Float> { sums + t * (cols / 32) }
+}
+
+extension Kernels {
+    /// Reference: quantizes `tokens × cols` floats (GGML `quantize_row_q8_1`: d = amax / 127, q = round(x · 127 / amax)
+    /// to nearest even, d and s stored as F16).
+    public static func quantizeActivationsReference(_ x: UnsafePointer<Float>, into a: Q8Activations) {
+        for t in 0..<a.tokens {
+            for b in 0..<(a.cols / 32) {
+                let xb = x + t * a.cols + b * 32
+                var amax: Float = 0
+                for i in 0..<32 { amax = max(amax, abs(xb[i])) }
+                let id: Float = amax != 0 ? 127 / amax : 0
+                var sum = 0
+                for i in 0..<32 {
+                    let q = Int16((xb[i] * id).rounded(.toNearestOrEven))
+                    a.tokenQs(t)[b * 32 + i] = q
+                    sum += Int(q)
+                }
+                let d = Float(Float16(amax / 127))
+                a.tokenScales(t)[b] = d
+                a.tokenSums(t)[b] = Float(Float16(Float(sum) * (amax / 127)))
+            }
+        }
+    }
+
+    /// Fast (SIMD) version of `quantizeActivationsReference`, bit-identical.
+    public static func quantizeActivations(_ x: UnsafePointer<Float>, into a: Q8Activations) {
+        let xr = UnsafeRawPointer(x)
+        let qr = UnsafeMutableRawPointer(a.qs)
+        for blk in 0..<(a.tokens * a.cols / 32) {
+            let lo = xr.loadUnaligned(fromByteOffset: 128 * blk, as: SIMD16<Float>.self)
+            let hi = xr.loadUnaligned(fromByteOffset: 128 * blk + 64, as: SIMD16<Float>.self)
+            let m = Lanes.maxMagnitude(lo, hi)
+            let id: Float = m != 0 ? 127 / m : 0
+            let ql = Lanes.roundedInt16(lo * id)
+            let qh = Lanes.roundedInt16(hi * id)
+            qr.storeBytes(of: ql, toByteOffset: 64 * blk, as: SIMD16<Int16>.self)
+            qr.storeBytes(of: qh, toByteOffset: 64 * blk + 32, as: SIMD16<Int16>.self)
+            a.scales[blk] = Float(Float16(m / 127))
+            a.sums[blk] = Float(Float16(Float(Lanes.wrappingSum(ql &+ qh)) * (m / 127)))
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import HeadwayGGUF
+
+/// Hyperparameters of a llama-architecture model, read from GGUF metadata (`{arch}` = `general.architecture`).
+public struct LlamaConfiguration: Sendable, Hashable {
+    /// Decoder layers. GGUF: `{arch}.block_count`.
+    public var layerCount: Int
+    /// Width of the residual stream. GGUF: `{arch}.embedding_length`.
+    public var modelDim: Int
+    /// Query heads. GGUF: `{arch}.attention.head_count`.
+    public var headCount: Int
+    /// K/V heads (= K/V groups). GGUF: `{arch}.attention.head_count_kv` (default: head_count).
+    public var kvHeadCount: Int
+    /// Width of one head. GGUF: `{arch}.attention.key_length` (default: modelDim / headCount).
+    public var headDim: Int
+    /// FFN hidden width. GGUF: `{arch}.feed_forward_length`.
+    public var ffnDim: Int
+    /// Rows of the embedding table.
+    public var vocabSize: Int
+    /// RMSNorm ε. GGUF: `{arch}.attention.layer_norm_rms_epsilon` (default 1e-5).
+    public var rmsEpsilon: Float
+    /// RoPE base. GGUF: `{arch}.rope.freq_base` (default 10000).
+    public var ropeBase: Float
+    /// Training context. GGUF: `{arch}.context_length` (default 2048).
+    public var trainedContextLength: Int
+
+    public init(
+        layerCount: Int, modelDim: Int, headCount: Int, kvHeadCount: Int, headDim: Int, ffnDim: Int, vocabSize: Int,
+        rmsEpsilon: Float = 1e-5, ropeBase: Float = 10000, trainedContextLength: Int = 2048
+    ) {
+        self.layerCount = layerCount
+        self.modelDim = modelDim
+        self.headCount = headCount
+        self.kvHeadCount = kvHeadCount
+        self.headDim = headDim
+        self.ffnDim = ffnDim
+        self.vocabSize = vocabSize
+        self.rmsEpsilon = rmsEpsilon
+        self.ropeBase = ropeBase
+        self.trainedContextLength = trainedContextLength
+    }
+
+    /// Query heads per K/V group.
+    public var queriesPerGroup: Int { headCount / kvHeadCount }
+    /// Width of all query heads (`headCount · headDim`).
+    public var queryDim: Int { headCount * headDim }
+    /// Width of one group's head outputs (`queriesPerGroup · headDim`).
+    public var groupDim: Int { queriesPerGroup * headDim }
+
+    /// Reads and checks the hyperparameters of `file`.
+    /// - Throws: `EngineError` (`.unsupportedArchitecture`, `.missingMetadata`, `.invalidArgument`) naming the file and key.
+    public init(gguf file: GGUFFile) throws(EngineError) {
+        let name = file.name
+        guard let arch = file.architecture else {
+            throw EngineError(.missingMetadata, "\(name): metadata '\(GGUFKey.architecture)' is missing")
+        }
+        guard LlamaConfiguration.architectures.contains(arch) else {
+            throw EngineError(.unsupportedArchitecture,
+                "\(name): architecture '\(arch)' is not supported (supported: \(LlamaConfiguration.architectures.sorted().joined(separator: ", ")))")
+        }
+        func int(_ key: String, default value: Int? = nil) throws(EngineError) -> Int {
+            guard let v = file.int(key) ?? value else {
+                throw EngineError(.missingMetadata, "\(name): metadata '\(key)' is missing or not an integer")
+            }
+            guard v > 0 else { throw EngineError(.invalidArgument, "\(name): metadata '\(key)' = \(v) must be positive") }
+            return v
+        }
+        func float(_ key: String, default value: Float) throws(EngineError) -> Float {
+            guard file.value(key) != nil else { return value }
+            guard let v = file.float(key), v > 0, v.isFinite else {
+                throw EngineError(.missingMetadata, "\(name): metadata '\(key)' = \(file.value(key)!) is not a positive number")
+            }
+            return Float(v)
+        }
+        layerCount = try int(GGUFKey.blockCount(arch))
+        modelDim = try int(GGUFKey.embeddingLength(arch))
+        headCount = try int(GGUFKey.headCount(arch))
+        kvHeadCount = try int(GGUFKey.headCountKV(arch), default: headCount)
+        headDim = try int(GGUFKey.keyLength(arch), default: modelDim / headCount)
+        ffnDim = try int(GGUFKey.feedForwardLength(arch))
+        rmsEpsilon = try float(GGUFKey.rmsNormEpsilon(arch), default: 1e-5)
+        ropeBase = try float(GGUFKey.ropeFreqBase(arch), default: 10000)
+        trainedContextLength = try int(GGUFKey.contextLength(arch), default: 2048)
+        guard let embedding = file.tensor(named: TensorName.tokenEmbedding) else {
+            throw EngineError(.missingTensor, "\(name): tensor '\(TensorName.tokenEmbedding)' is missing")
+        }
+        vocabSize = embedding.rowCount
+        guard headCount % kvHeadCount == 0 else {
+            throw EngineError(.invalidArgument,
+                "\(name): head_count \(headCount) is not a multiple of head_count_kv \(kvHeadCount)")
+        }
+        guard headDim % 2 == 0 else {
+            throw EngineError(.invalidArgument, "\(name): head dimension \(headDim) must be even for RoPE")
+        }
+    }
+
+    /// Values of `general.architecture` this engine runs (llama.cpp's `LLM_ARCH_LLAMA` graph).
+    public static let architectures: Set<String> = ["llama"]
+}

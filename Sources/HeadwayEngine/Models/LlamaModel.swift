@@ -1,0 +1,50 @@
+import HeadwayGGUF
+
+/// A llama-architecture model loaded from a GGUF file: hyperparameters plus weights that stay quantized in the
+/// memory-mapped file. Immutable and shareable; generation state lives in a `LlamaSession`.
+public struct LlamaModel: Sendable {
+    public let file: GGUFFile
+    public let configuration: LlamaConfiguration
+    public let weights: LlamaWeights
+
+    /// Maps and checks the model at `path`.
+    /// - Throws: `EngineError` naming the file and the problem (unreadable or malformed GGUF, unsupported
+    ///   architecture, missing metadata, missing tensor, wrong tensor shape, unsupported tensor type).
+    public init(path: String) throws(EngineError) {
+        let file: GGUFFile
+        do {
+            file = try GGUFFile(path: path)
+        } catch {
+            throw EngineError(.unreadableFile, "\(path): not a readable GGUF model: \(error)")
+        }
+        try self.init(file: file)
+    }
+
+    public init(file: GGUFFile) throws(EngineError) {
+        self.file = file
+        configuration = try LlamaConfiguration(gguf: file)
+        weights = try LlamaWeights(gguf: file, configuration: configuration)
+    }
+
+    // MARK: Blocks
+
+    public func embeddingBlock() -> EmbeddingBlock { EmbeddingBlock(weights: weights, configuration: configuration) }
+
+    /// The attention block of `group` in `layer`, with an empty cache of `capacity` positions.
+    /// Pass one `rope` table to all blocks of a session to share it.
+    public func attentionBlock(layer: Int, group: Int, capacity: Int, rope: RopeTable? = nil) -> AttentionBlock {
+        precondition(layer < configuration.layerCount && group < configuration.kvHeadCount)
+        return AttentionBlock(layer: layer, group: group, weights: weights.layers[layer], configuration: configuration,
+                              capacity: capacity, rope: rope)
+    }
+
+    public func projectionBlock(layer: Int) -> ProjectionBlock {
+        ProjectionBlock(layer: layer, weights: weights.layers[layer], configuration: configuration)
+    }
+
+    public func feedForwardBlock(layer: Int) -> FeedForwardBlock {
+        FeedForwardBlock(layer: layer, weights: weights.layers[layer], configuration: configuration)
+    }
+
+    public func lmHeadBlock() -> LMHeadBlock { LMHeadBlock(weights: weights, configuration: configuration) }
+}

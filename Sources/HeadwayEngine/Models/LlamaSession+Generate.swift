@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What one `generate` call produced, with its timings.
+public struct GenerationResult: Sendable, Hashable {
+    public var promptTokens: Int
+    /// Generated tokens (the stop token, if one was hit, is not included).
+    public var tokens: [Int32]
+    /// Prompt prefill plus sampling the first token.
+    public var prefillSeconds: Double
+    /// Every decode step after the first token.
+    public var decodeSeconds: Double
+    public var decodeSteps: Int
+
+    public var prefillTokensPerSecond: Double { prefillSeconds > 0 ? Double(promptTokens) / prefillSeconds : 0 }
+    public var decodeTokensPerSecond: Double { decodeSeconds > 0 ? Double(decodeSteps) / decodeSeconds : 0 }
+}
+
+extension LlamaSession {
+    /// Prefills `prompt`, then samples up to `maxTokens` tokens, calling `onToken` with each as soon as it is
+    /// chosen. Stops early at a token for which `isStop` is true (not passed to `onToken`).
+    /// The decode loop itself does not allocate (the result's token array is reserved up front).
+    public mutating func generate(
+        prompt: [Int32], maxTokens: Int, sampler: inout Sampler, isStop: (Int32) -> Bool = { _ in false },
+        onToken: (Int32) -> Void = { _ in }
+    ) throws(EngineError) -> GenerationResult {
+        var result = GenerationResult(promptTokens: prompt.count, tokens: [], prefillSeconds: 0, decodeSeconds: 0, decodeSteps: 0)
+        guard maxTokens > 0 else { return result }
+        result.tokens.reserveCapacity(maxTokens)
+        let t0 = monotonicSeconds()
+        var token = sampler.sample(try prefill(prompt))
+        let t1 = monotonicSeconds()
+        result.prefillSeconds = t1 - t0
+        while !isStop(token) {
+            result.tokens.append(token)
+            onToken(token)
+            if result.tokens.count == maxTokens || position == contextLength { break }
+            token = sampler.sample(try decode(token))
+            result.decodeSteps += 1
+        }
+        result.decodeSeconds = monotonicSeconds() - t1
+        return result
+    }
+}
+
+/// Seconds on the monotonic clock.
+public func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}

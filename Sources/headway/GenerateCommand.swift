@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import HeadwayEngine
+
+/// Options shared by the engine commands: which model, how many threads.
+struct ModelOptions: ParsableArguments {
+    static let defaultModel = "models/SmolLM2-135M-Instruct.Q4_1.gguf"
+
+    @Option(help: "GGUF model file (llama architecture).")
+    var model: String = ModelOptions.defaultModel
+
+    @Option(help: "Worker threads for the matrix products.")
+    var threads: Int = 2
+
+    @Option(help: "Context length in tokens (K/V cache capacity).")
+    var context: Int = 2048
+
+    func validate() throws {
+        guard threads >= 1 && threads <= 64 else { throw ValidationError("--threads must be in 1...64, got \(threads)") }
+        guard context >= 1 else { throw ValidationError("--context must be positive, got \(context)") }
+        guard FileManager.default.fileExists(atPath: model) else {
+            throw ValidationError(
+                "model file '\(model)' not found. Fetch SmolLM2-135M with scripts/fetch-model.sh (it writes \(ModelOptions.defaultModel)), or pass --model PATH.")
+        }
+    }
+
+    func load() throws -> LlamaModel {
+        do {
+            return try LlamaModel(path: model)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+}
+
+/// Writes to stdout without buffering delays.
+func writeStdout(_ s: String) {
+    FileHandle.standardOutput.write(Data(s.utf8))
+}
+
+func writeStderr(_ s: String) {
+    FileHandle.standardError.write(Data(s.utf8))
+}
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate text with the local engine, streaming it to stdout (speed on stderr).")
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Argument(help: "The prompt.")
+    var prompt: String
+
+    @Option(help: "Maximum tokens to generate.")
+    var maxTokens: Int = 128
+
+    @Option(help: "Sampling temperature; 0 = greedy.")
+    var temperature: Float = 0
+
+    @Option(help: "Keep the K most likely tokens (0 = all).")
+    var topK: Int = 40
+
+    @Option(help: "Keep the most likely tokens up to this cumulative probability (1 = all).")
+    var topP: Float = 0.95
+
+    @Option(help: "Random seed for sampling.")
+    var seed: UInt64 = 0
+
+    @Flag(help: "Wrap the prompt in the model's chat template (as a user message).")
+    var chat = false
+
+    @Option(help: "Output format: text (streamed) or json (one object at the end).")
+    var format: Format = .text
+
+    func validate() throws {
+        guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be positive, got \(maxTokens)") }
+        guard temperature >= 0 && temperature.isFinite else { throw ValidationError("--temperature must be ≥ 0, got \(temperature)") }
+        guard topK >= 0 else { throw ValidationError("--top-k must be ≥ 0, got \(topK)") }
+        guard topP > 0 && topP <= 1 else { throw ValidationError("--top-p must be in (0, 1], got \(topP)") }
+    }
+
+    func run() throws {
+        let model = try modelOptions.load()
+        let tokenizer = try Tokenizer(gguf: model.file)
+        var text = prompt
+        if chat { text = try ChatTemplate(gguf: model.file).render([.user(prompt)]) }
+        let promptTokens = tokenizer.encode(text, addSpecial: true, parseSpecial: chat)
+        guard !promptTokens.isEmpty else { throw ValidationError("the prompt encodes to no tokens") }
+        guard promptTokens.count + maxTokens <= modelOptions.context else {
+            throw ValidationError("prompt (\(promptTokens.count) tokens) + --max-tokens \(maxTokens) exceed --context \(modelOptions.context)")
+        }
+        var session = LlamaSession(model: model, contextLength: modelOptions.context,
+                                   pool: WorkerPool(threads: modelOptions.threads))
+        var sampler = Sampler(SamplingParameters(temperature: temperature, topK: topK, topP: topP, seed: seed),
+                              vocabSize: model.configuration.vocabSize)
+        var decoder = StreamingDecoder(tokenizer: tokenizer)
+        var generated = ""
+        let streaming = format == .text
+        let result = try session.generate(
+            prompt: promptTokens, maxTokens: maxTokens, sampler: &sampler, isStop: tokenizer.isEndOfGeneration
+        ) { token in
+            let piece = decoder.append(token)
+            generated += piece
+            if streaming && !piece.isEmpty { writeStdout(piece) }
+        }
+        let tail = decoder.finish()
+        generated += tail
+        switch format {
+        case .text:
+            writeStdout(tail + "\n")
+            writeStderr(String(format: "\n%d prompt tokens, %d generated; prefill %.1f tok/s, decode %.1f tok/s (%d threads)\n",
+                               promptTokens.count, result.tokens.count, result.prefillTokensPerSecond,
+                               result.decodeTokensPerSecond, modelOptions.threads))
+        case .json:
+            let object: [String: Any] = [
+                "prompt_tokens": promptTokens.count,
+                "tokens": result.tokens.map(Int.init),
+                "text": generated,
+                "decode_tokens_per_second": result.decodeTokensPerSecond,
+                "prefill_tokens_per_second": result.prefillTokensPerSecond,
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            writeStdout(String(decoding: data, as: UTF8.self) + "\n")
+        }
+    }
+}
