@@ -1,6 +1,6 @@
 /// The scenario `headway simulate` runs when given no file: Llama-3.2-1B (F16, ~2.5 GB) on eight edge devices none
 /// of which can hold it alone, with fluctuating compute load and link bandwidth and one device leaving for a while;
-/// re-planned every token; four planners; three seeds.
+/// re-planned every token; seven planners; three seeds.
 public enum DefaultScenario {
     public static let yaml = """
         name: "default: Llama-3.2-1B on 8 edge devices, fluctuating"
@@ -30,7 +30,7 @@ public enum DefaultScenario {
         prompt_length: 512
         tokens: 512
         replan_interval: 1
-        planners: [resource-aware, greedy, round-robin, static]
+        planners: [headway, resource-aware, greedy, round-robin, static, edgeshard, galaxy]
         seeds: [1, 2, 3]
         """
 }
