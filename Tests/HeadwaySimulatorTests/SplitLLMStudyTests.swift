@@ -28,7 +28,8 @@ import Testing
                     "max_sustainable_rps", "mean_server_work", "planners", "configuration", "sweep"] {
             #expect(object[key] != nil, "missing \(key)")
         }
-        #expect((object["sla_violations"] as? [String: Int])?["dp"] != nil)
+        #expect((object["sla_violations"] as? [String: Int])?["dp"] == 0, "the DP never violates an SLA it accepted")
+        #expect((object["sla_violations_under_load"] as? [String: Int])?["dp"] != nil)
         #expect((object["configuration"] as? [String: Any])?["simulation"] != nil)
     }
 

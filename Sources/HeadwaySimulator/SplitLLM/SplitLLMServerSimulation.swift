@@ -32,8 +32,11 @@ public struct SplitLLMPlannerOutcome: Hashable, Sendable, Codable {
     public var rejected: Int
     /// Accepted requests that finished within the simulated horizon (the last arrival).
     public var completedInHorizon: Int
-    /// Accepted requests whose latency **with queueing** exceeded their SLA (the planner accepted them assuming none).
+    /// Accepted requests whose own split misses their SLA even on an idle server (the planner broke its promise;
+    /// 0 for every planner that checks the SLA, the DP included).
     public var slaViolations: Int
+    /// Accepted requests whose latency **with queueing** exceeded their SLA (the planner accepted them assuming none).
+    public var slaViolationsUnderLoad: Int
     /// Completed requests per second over the horizon.
     public var throughputRps: Double
     /// `capacity / E[server work per request]` over the mix: the arrival rate at which the server saturates.
@@ -189,7 +192,7 @@ public struct SplitLLMServerSimulation: Sendable {
         }
         var latencies: [Double] = []
         var unloaded: [Double] = []
-        var violations = 0, inHorizon = 0
+        var violations = 0, promiseViolations = 0, inHorizon = 0
         for (i, a) in arrivals.enumerated() {
             let d = decisions[a.type][a.client]
             guard d.accepted, let l0 = d.latency?.value, let s0 = d.serverTime?.value else { continue }
@@ -198,12 +201,13 @@ public struct SplitLLMServerSimulation: Sendable {
             latencies.append(total)
             unloaded.append(l0)
             if total > d.sla.value * (1 + 1e-9) { violations += 1 }
+            if l0 > d.sla.value * (1 + 1e-9) { promiseViolations += 1 }
             if arrivalTimes[i] + total <= horizon { inHorizon += 1 }
         }
         let mean = expectedServerWork(decisions)
         return SplitLLMPlannerOutcome(
             planner: planner, arrivalRate: arrivalRate, requests: arrivals.count, accepted: accepted, rejected: rejected,
-            completedInHorizon: inHorizon, slaViolations: violations,
+            completedInHorizon: inHorizon, slaViolations: promiseViolations, slaViolationsUnderLoad: violations,
             throughputRps: horizon > 0 ? Double(inHorizon) / horizon : 0,
             maxSustainableRps: mean > 0 ? capacity / mean : .greatestFiniteMagnitude,
             totalServerWork: totalWork, meanServerWork: totalWork / Double(arrivals.count),
