@@ -143,23 +143,49 @@ struct PlacementReport: Encodable {
                  String(format: "%.1f", $0.memoryAvailableBytes / 1e6), ms($0.busyS)]
             })
         out += "\n"
-        // Group blocks per layer: one line per layer listing where each block sits.
+        // One line per layer: each device with the blocks of the layer it holds (heads as index ranges).
         var lines: [[String]] = []
-        var layer: [String] = []
-        var currentLayer = ""
+        var byLayer: [(String, [(String, String)])] = []
         for name in blockOrder {
-            let prefix = name.contains(".") ? String(name.split(separator: ".")[0]) : "L0"
-            if prefix != currentLayer && !layer.isEmpty { lines.append([currentLayer, layer.joined(separator: "  ")]); layer = [] }
-            currentLayer = prefix
-            let local = name.split(separator: ".").last.map(String.init) ?? name
-            layer.append("\(local)→\(assignment[name] ?? "?")")
+            let parts = name.split(separator: ".").map(String.init)
+            let layer = parts.count > 1 ? parts[0] : "L0"
+            if byLayer.last?.0 != layer { byLayer.append((layer, [])) }
+            byLayer[byLayer.count - 1].1.append((parts.last!, assignment[name] ?? "?"))
         }
-        if !layer.isEmpty { lines.append([currentLayer, layer.joined(separator: "  ")]) }
-        out += HeadwaySimulator.table(header: ["layer", "placement"], rows: lines)
+        for (layer, blocks) in byLayer {
+            var order: [String] = []
+            var held: [String: (heads: [Int], others: [String])] = [:]
+            for (block, device) in blocks {
+                if held[device] == nil { order.append(device); held[device] = ([], []) }
+                if block.hasPrefix("head_"), let i = Int(block.dropFirst(5)) { held[device]!.heads.append(i) }
+                else { held[device]!.others.append(block == "projection" ? "proj" : block) }
+            }
+            let cells = order.map { device -> String in
+                let h = held[device]!
+                let heads = h.heads.isEmpty ? [] : ["heads " + ranges(h.heads)]
+                return "\(device): " + (heads + h.others).joined(separator: ", ")
+            }
+            lines.append([layer, cells.joined(separator: "; ")])
+        }
+        out += HeadwaySimulator.table(header: ["layer", "placement"], rows: lines, leftAligned: [1])
         return out
     }
 }
 
 func ms(_ seconds: Double) -> String {
     seconds.isFinite ? String(format: "%.3f", seconds * 1000) : "inf"
+}
+
+/// `[0, 1, 2, 5, 7, 8]` → `0-2,5,7-8`.
+func ranges(_ values: [Int]) -> String {
+    var out: [String] = []
+    var i = 0
+    let v = values.sorted()
+    while i < v.count {
+        var j = i
+        while j + 1 < v.count && v[j + 1] == v[j] + 1 { j += 1 }
+        out.append(i == j ? "\(v[i])" : "\(v[i])-\(v[j])")
+        i = j + 1
+    }
+    return out.joined(separator: ",")
 }

@@ -50,14 +50,14 @@ func ms(_ seconds: Double) -> String {
     return seconds.isFinite ? String(format: "%.3f", seconds * 1000) : "inf"
 }
 
-/// A plain-text table: first column left-aligned, the others right-aligned.
-public func table(header: [String], rows: [[String]]) -> String {
+/// A plain-text table: the first column (and those in `leftAligned`) left-aligned, the others right-aligned.
+public func table(header: [String], rows: [[String]], leftAligned: Set<Int> = []) -> String {
     var widths = header.map(\.count)
     for r in rows { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
     func line(_ cells: [String]) -> String {
         cells.enumerated().map { i, c in
             let pad = String(repeating: " ", count: max(0, widths[i] - c.count))
-            return i == 0 ? c + pad : pad + c
+            return i == 0 || leftAligned.contains(i) ? c + pad : pad + c
         }.joined(separator: "  ")
     }
     var out = line(header) + "\n" + widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
