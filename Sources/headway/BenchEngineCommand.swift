@@ -82,6 +82,8 @@ struct BenchEngine: ParsableCommand {
             "decode_tokens_per_second": median(results.map(\.decodeTokensPerSecond)),
             "prefill_tokens_per_second": median(results.map(\.prefillTokensPerSecond)),
             "decode_ms_per_token": 1000 / median(results.map(\.decodeTokensPerSecond)),
+            "decode_fastest_step_ms": 1000 * (results.map(\.fastestDecodeStepSeconds).min() ?? 0),
+            "decode_cpu_ms_per_token": 1000 * median(results.map { $0.decodeCPUSeconds / Double(max($0.decodeSteps, 1)) }),
             "model_file_bytes": model.file.fileSize,
         ]
         if let heapGrowth {

@@ -15,6 +15,11 @@ enum Lanes {
         for i in 0..<16 { r[i] = Int16(v[i]) }
         return r
     }
+    @inline(__always) static func int8(_ v: SIMD16<Int16>) -> SIMD16<Int8> {
+        var r = SIMD16<Int8>()
+        for i in 0..<16 { r[i] = Int8(truncatingIfNeeded: v[i]) }
+        return r
+    }
     @inline(__always) static func int32(_ v: SIMD16<Int16>) -> SIMD16<Int32> {
         var r = SIMD16<Int32>()
         for i in 0..<16 { r[i] = Int32(v[i]) }
