@@ -202,7 +202,8 @@ enum LlamaCppReference {
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, "-c", script, String(decoding: argData, as: UTF8.self)]
+        // `timeout` bounds a llama.cpp run that stalls (its spinning OpenMP threads can crawl on a busy machine).
+        process.arguments = ["timeout", "600", python, "-c", script, String(decoding: argData, as: UTF8.self)]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
