@@ -105,7 +105,9 @@ struct BenchEngine: ParsableCommand {
                 report["llamacpp_prefill_tokens_per_second"] = l.prefill
                 report["ratio_vs_llamacpp"] = (report["decode_tokens_per_second"] as! Double) / l.decode
                 report["prefill_ratio_vs_llamacpp"] = (report["prefill_tokens_per_second"] as! Double) / l.prefill
-                report["llamacpp_same_tokens"] = l.tokens == results[0].tokens.map(Int.init)
+                let ours = results[0].tokens.map(Int.init)
+                report["llamacpp_same_tokens"] = l.tokens == ours
+                report["llamacpp_matching_prefix_tokens"] = zip(l.tokens, ours).prefix { $0 == $1 }.count
             case .failure(let why):
                 report["llamacpp_unavailable"] = why.message
             }
