@@ -163,6 +163,7 @@ enum LlamaCppReference {
         import json, sys, time
         try:
             import numpy as np
+            import llama_cpp
             from llama_cpp import Llama
         except Exception as e:
             print(json.dumps({"error": "cannot import llama_cpp: %s" % e})); sys.exit(0)
@@ -170,17 +171,21 @@ enum LlamaCppReference {
         llm = Llama(model_path=args["model"], n_ctx=args["context"], n_threads=args["threads"],
                     n_threads_batch=args["threads"], n_batch=512, verbose=False)
         prompt, n = args["prompt"], args["tokens"]
+        vocab = llm.n_vocab()
+        def argmax_last():
+            # The logits of the last evaluated token (Llama.scores is only filled with logits_all=True).
+            return int(np.argmax(np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(vocab,))))
         runs = []
         for run in range(args["runs"] + 1):
             llm.reset()
             t0 = time.perf_counter()
             llm.eval(prompt)
-            tok = int(np.argmax(llm.scores[llm.n_tokens - 1]))
+            tok = argmax_last()
             t1 = time.perf_counter()
             out = [tok]
             for _ in range(n - 1):
                 llm.eval([tok])
-                tok = int(np.argmax(llm.scores[llm.n_tokens - 1]))
+                tok = argmax_last()
                 out.append(tok)
             t2 = time.perf_counter()
             if run > 0:
