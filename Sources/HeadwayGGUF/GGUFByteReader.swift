@@ -9,7 +9,8 @@ struct GGUFByteReader {
     private func truncated(_ what: String, needs: String) -> GGUFError {
         GGUFError(
             .truncated,
-            "\(name): truncated while reading \(what) at byte \(offset): needs \(needs), only \(remaining) of \(bytes.count) bytes remain")
+            "\(name): truncated while reading \(what) at byte \(offset): needs \(needs), only \(remaining) of \(bytes.count) bytes remain"
+        )
     }
 
     mutating func read<T: FixedWidthInteger>(_: T.Type, _ what: @autoclosure () -> String) throws -> T {
@@ -37,7 +38,8 @@ struct GGUFByteReader {
             offset = lengthOffset
             throw GGUFError(
                 .truncated,
-                "\(name): \(what()) at byte \(lengthOffset) has length \(raw), past end of file (\(remaining - 8) bytes remain of \(bytes.count))")
+                "\(name): \(what()) at byte \(lengthOffset) has length \(raw), past end of file (\(remaining - 8) bytes remain of \(bytes.count))"
+            )
         }
         let s = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + length]), as: UTF8.self)
         offset += length
@@ -68,13 +70,16 @@ struct GGUFByteReader {
         case .bool:
             let b = try read(UInt8.self, "value of '\(key)'")
             guard b <= 1 else {
-                throw GGUFError(.invalidValue, "\(name): metadata '\(key)' has bool byte \(b) at byte \(offset - 1); expected 0 or 1")
+                throw GGUFError(
+                    .invalidValue,
+                    "\(name): metadata '\(key)' has bool byte \(b) at byte \(offset - 1); expected 0 or 1")
             }
             return .bool(b == 1)
         case .string: return .string(try readString("string value of '\(key)'"))
         case .array:
             guard depth < GGUFHeader.maxArrayDepth else {
-                throw GGUFError(.invalidValue, "\(name): metadata '\(key)' nests arrays deeper than \(GGUFHeader.maxArrayDepth)")
+                throw GGUFError(
+                    .invalidValue, "\(name): metadata '\(key)' nests arrays deeper than \(GGUFHeader.maxArrayDepth)")
             }
             let tag = try read(UInt32.self, "array element type of '\(key)'")
             guard let element = GGUFValueType(rawValue: tag) else {
@@ -85,7 +90,8 @@ struct GGUFByteReader {
             guard count <= remaining / element.minimumSize else {
                 throw GGUFError(
                     .truncated,
-                    "\(name): metadata array '\(key)' at byte \(countOffset) declares \(count) elements of type \(element), past end of file (\(remaining) bytes remain)")
+                    "\(name): metadata array '\(key)' at byte \(countOffset) declares \(count) elements of type \(element), past end of file (\(remaining) bytes remain)"
+                )
             }
             var values: [GGUFValue] = []
             values.reserveCapacity(count)

@@ -48,7 +48,8 @@ struct GGUFHeader {
             let key = try r.readString("key of metadata entry \(i)")
             let value = try r.readTaggedValue(key: key, depth: 0)
             guard metadata.updateValue(value, forKey: key) == nil else {
-                throw GGUFError(.duplicateKey, "\(name): metadata key '\(key)' appears twice (again at byte \(keyOffset))")
+                throw GGUFError(
+                    .duplicateKey, "\(name): metadata key '\(key)' appears twice (again at byte \(keyOffset))")
             }
             metadataKeys.append(key)
         }
@@ -104,7 +105,8 @@ struct GGUFHeader {
             guard dims[0] % type.blockSize == 0 else {
                 throw GGUFError(
                     .invalidShape,
-                    "\(name): tensor '\(tname)' row length \(dims[0]) is not a multiple of the \(type) block size \(type.blockSize)")
+                    "\(name): tensor '\(tname)' row length \(dims[0]) is not a multiple of the \(type) block size \(type.blockSize)"
+                )
             }
             let (byteCount, overflow) = (elements / type.blockSize).multipliedReportingOverflow(by: type.typeSize)
             guard !overflow else {
@@ -131,7 +133,8 @@ struct GGUFHeader {
             guard t.relative % alignment == 0 else {
                 throw GGUFError(
                     .badAlignment,
-                    "\(name): tensor '\(t.name)' data offset \(t.relative) is not a multiple of the alignment \(alignment)")
+                    "\(name): tensor '\(t.name)' data offset \(t.relative) is not a multiple of the alignment \(alignment)"
+                )
             }
             let (start, o1) = dataOffset.addingReportingOverflow(t.relative)
             let (end, o2) = start.addingReportingOverflow(t.bytes)
@@ -139,7 +142,8 @@ struct GGUFHeader {
                 let endText = (o1 || o2) ? "beyond \(Int.max)" : "\(end)"
                 throw GGUFError(
                     .tensorOutOfBounds,
-                    "\(name): tensor '\(t.name)' (\(t.type), \(t.bytes) bytes at data offset \(t.relative)) ends at byte \(endText) past end of file (\(fileSize) bytes)")
+                    "\(name): tensor '\(t.name)' (\(t.type), \(t.bytes) bytes at data offset \(t.relative)) ends at byte \(endText) past end of file (\(fileSize) bytes)"
+                )
             }
             tensors.append(
                 GGUFTensorInfo(

@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Builds a GGUF file (version 3 by default) in memory: metadata of every type, then tensors given as raw bytes.
@@ -56,9 +56,12 @@ public struct GGUFWriter: Sendable {
         precondition(!tensors.contains { $0.name == name }, "tensor '\(name)' added twice")
         precondition((1...4).contains(dimensions.count), "tensor '\(name)': \(dimensions.count) dimensions")
         precondition(dimensions.allSatisfy { $0 >= 0 }, "tensor '\(name)': negative dimension in \(dimensions)")
-        precondition(dimensions[0] % type.blockSize == 0, "tensor '\(name)': row \(dimensions[0]) not whole \(type) blocks")
+        precondition(
+            dimensions[0] % type.blockSize == 0, "tensor '\(name)': row \(dimensions[0]) not whole \(type) blocks")
         let expected = dimensions.reduce(1, *) / type.blockSize * type.typeSize
-        precondition(bytes.count == expected, "tensor '\(name)': \(bytes.count) bytes given, \(type) \(dimensions) needs \(expected)")
+        precondition(
+            bytes.count == expected,
+            "tensor '\(name)': \(bytes.count) bytes given, \(type) \(dimensions) needs \(expected)")
         tensors.append(Tensor(name: name, type: type, dimensions: dimensions, bytes: bytes))
     }
 

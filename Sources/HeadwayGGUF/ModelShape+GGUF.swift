@@ -15,13 +15,16 @@ extension ModelShape {
         let layers = try file.requiredInt(GGUFKey.blockCount(arch))
         let dim = try file.requiredInt(GGUFKey.embeddingLength(arch))
         let heads = try file.requiredInt(GGUFKey.headCount(arch))
-        let kvHeads = try file.metadata[GGUFKey.headCountKV(arch)] == nil
+        let kvHeads =
+            try file.metadata[GGUFKey.headCountKV(arch)] == nil
             ? heads : file.requiredInt(GGUFKey.headCountKV(arch))
         let ffn = try file.requiredInt(GGUFKey.feedForwardLength(arch))
         guard heads > 0 else {
-            throw GGUFError(.invalidValue, "\(file.name): metadata '\(GGUFKey.headCount(arch))' = \(heads) must be positive")
+            throw GGUFError(
+                .invalidValue, "\(file.name): metadata '\(GGUFKey.headCount(arch))' = \(heads) must be positive")
         }
-        let headDim = try file.metadata[GGUFKey.keyLength(arch)] == nil
+        let headDim =
+            try file.metadata[GGUFKey.keyLength(arch)] == nil
             ? dim / heads : file.requiredInt(GGUFKey.keyLength(arch))
 
         let vocab: Int
@@ -32,7 +35,8 @@ extension ModelShape {
         } else {
             throw GGUFError(
                 .missingKey,
-                "\(file.name): vocabulary size unknown: neither '\(GGUFKey.tokens)' nor '\(GGUFKey.vocabSize(arch))' is present")
+                "\(file.name): vocabulary size unknown: neither '\(GGUFKey.tokens)' nor '\(GGUFKey.vocabSize(arch))' is present"
+            )
         }
 
         let output = file.tensor(named: TensorName.output)
@@ -45,7 +49,8 @@ extension ModelShape {
 
         attentionWeightBytes = try Self.bytesPerElement(file, layerTensors: ["attn_q", "attn_k", "attn_v"])
         projectionWeightBytes = try Self.bytesPerElement(file, layerTensors: ["attn_output"])
-        ffnWeightBytes = try Self.bytesPerElement(file, layerTensors: gated ? ["ffn_gate", "ffn_up", "ffn_down"] : ["ffn_up", "ffn_down"])
+        ffnWeightBytes = try Self.bytesPerElement(
+            file, layerTensors: gated ? ["ffn_gate", "ffn_up", "ffn_down"] : ["ffn_up", "ffn_down"])
         embeddingBytes = try file.requiredTensor(named: TensorName.tokenEmbedding).type.bytesPerElement
         lmHeadBytes = output?.type.bytesPerElement ?? embeddingBytes
 
@@ -66,7 +71,9 @@ extension ModelShape {
             elements += Double(t.elementCount)
         }
         guard elements > 0 else {
-            throw GGUFError(.missingTensor, "\(file.name): no '\(kinds.map { "blk.N.\($0).weight" }.joined(separator: "/"))' tensors found")
+            throw GGUFError(
+                .missingTensor,
+                "\(file.name): no '\(kinds.map { "blk.N.\($0).weight" }.joined(separator: "/"))' tensors found")
         }
         return bytes / elements
     }

@@ -29,7 +29,8 @@ import Testing
         let smol = try TinyVocab.tokenizer(w)
         #expect(smol.encode("a a") == [97, 257], "words are 'a' and ' a'")
         #expect(smol.encode("12") == [49, 50], "smollm splits digits one by one")
-        let gpt2 = try TinyVocab.tokenizer(TinyVocab.make(extra: ["aĠ", "Ġa", "12"], merges: ["a Ġ", "Ġ a", "1 2"], pre: "gpt2"))
+        let gpt2 = try TinyVocab.tokenizer(
+            TinyVocab.make(extra: ["aĠ", "Ġa", "12"], merges: ["a Ġ", "Ġ a", "1 2"], pre: "gpt2"))
         #expect(gpt2.encode("12") == [258], "gpt2 keeps digit runs together")
     }
 
@@ -66,7 +67,10 @@ import Testing
     }
 
     @Test func unsupportedOrInconsistentMetadataIsAnError() throws {
-        func expectError(_ w: GGUFWriter, _ code: GGUFError.Code, _ mentions: [String], sourceLocation: SourceLocation = #_sourceLocation) {
+        func expectError(
+            _ w: GGUFWriter, _ code: GGUFError.Code, _ mentions: [String],
+            sourceLocation: SourceLocation = #_sourceLocation
+        ) {
             do {
                 _ = try TinyVocab.tokenizer(w)
                 Issue.record("expected \(code)", sourceLocation: sourceLocation)

@@ -34,6 +34,7 @@ enum TokenizerFixtures {
     /// `random`: 400 seeded random strings (`make-random-texts.py`) instead of the hand-picked ones.
     static func huggingFace(random: Bool = false) throws -> TokenizerReference {
         let name = random ? "tokenizer-reference-random.json" : "tokenizer-reference.json"
-        return try JSONDecoder().decode(TokenizerReference.self, from: Data(contentsOf: TestModel.fixture("smollm2/\(name)")))
+        return try JSONDecoder().decode(
+            TokenizerReference.self, from: Data(contentsOf: TestModel.fixture("smollm2/\(name)")))
     }
 }

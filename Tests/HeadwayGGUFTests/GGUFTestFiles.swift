@@ -41,7 +41,9 @@ enum GGUFTestFiles {
     }
 
     /// Positions of a tensor info's fields, for a tensor named `name` with `dims` dimensions.
-    static func tensorFields(_ name: String, dims: Int, in bytes: [UInt8]) -> (dimCount: Int, dims: Int, type: Int, offset: Int) {
+    static func tensorFields(_ name: String, dims: Int, in bytes: [UInt8]) -> (
+        dimCount: Int, dims: Int, type: Int, offset: Int
+    ) {
         let p = end(of: name, in: bytes)
         return (p, p + 4, p + 4 + 8 * dims, p + 8 + 8 * dims)
     }
@@ -54,7 +56,8 @@ func expectGGUFError(
 ) {
     do {
         let f = try GGUFFile(bytes: bytes, name: name)
-        Issue.record("expected \(code), but the file parsed with \(f.tensors.count) tensors", sourceLocation: sourceLocation)
+        Issue.record(
+            "expected \(code), but the file parsed with \(f.tensors.count) tensors", sourceLocation: sourceLocation)
     } catch let e as GGUFError {
         #expect(e.code == code, "message: \(e.message)", sourceLocation: sourceLocation)
         for m in [name] + mentions {

@@ -36,7 +36,8 @@ import Testing
     @Test func tensorPastEndOfFile() {
         // ccc.weight (40 bytes, padded to 64) is last; cutting 30 bytes cuts into its data.
         let cut = Array(valid.dropLast(30))
-        expectGGUFError(.tensorOutOfBounds, mentioning: ["'ccc.weight'", "past end of file (\(cut.count) bytes)"], reading: cut)
+        expectGGUFError(
+            .tensorOutOfBounds, mentioning: ["'ccc.weight'", "past end of file (\(cut.count) bytes)"], reading: cut)
 
         var b = valid
         GGUFTestFiles.put(UInt64(1 << 20), at: GGUFTestFiles.tensorFields("aaa.weight", dims: 1, in: b).offset, in: &b)
@@ -87,7 +88,9 @@ import Testing
         var b = valid
         // The first key's length field follows magic, version and the two counts.
         GGUFTestFiles.put(UInt64(1) << 60, at: 24, in: &b)
-        expectGGUFError(.truncated, mentioning: ["key of metadata entry 0", "length 1152921504606846976", "past end of file"], reading: b)
+        expectGGUFError(
+            .truncated, mentioning: ["key of metadata entry 0", "length 1152921504606846976", "past end of file"],
+            reading: b)
         var c = valid
         let lengthAt = GGUFTestFiles.end(of: "general.architecture", in: c) + 4
         GGUFTestFiles.put(UInt64(c.count), at: lengthAt, in: &c)

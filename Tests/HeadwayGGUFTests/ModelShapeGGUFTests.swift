@@ -58,7 +58,10 @@ import Testing
         #expect(s.attentionWeightBytes == 0.625 && s.headDim == 16)
     }
 
-    @Test(arguments: ["llama.block_count", "llama.embedding_length", "llama.attention.head_count", "llama.feed_forward_length", "general.architecture"])
+    @Test(arguments: [
+        "llama.block_count", "llama.embedding_length", "llama.attention.head_count", "llama.feed_forward_length",
+        "general.architecture",
+    ])
     func missingKeyIsNamed(_ key: String) {
         do {
             _ = try ModelShape(gguf: GGUFFile(bytes: Self.tinyLlama(omit: [key]).serialize(), name: "tiny.gguf"))
@@ -75,7 +78,9 @@ import Testing
             _ = try ModelShape(gguf: GGUFFile(bytes: Self.tinyLlama(omit: ["llama.vocab_size"]).serialize()))
             Issue.record("expected missingKey")
         } catch let e as GGUFError {
-            #expect(e.code == .missingKey && e.message.contains("tokenizer.ggml.tokens") && e.message.contains("llama.vocab_size"))
+            #expect(
+                e.code == .missingKey && e.message.contains("tokenizer.ggml.tokens")
+                    && e.message.contains("llama.vocab_size"))
         }
         var w = Self.tinyLlama(omit: ["llama.attention.head_count_kv"])
         w.add("llama.attention.head_count_kv", .uint32(3))

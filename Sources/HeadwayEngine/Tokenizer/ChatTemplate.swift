@@ -45,7 +45,8 @@ public struct ChatTemplate: Sendable, Hashable {
             let head = String(template.prefix(80)).replacing("\n", with: "\\n")
             throw GGUFError(
                 .unsupported,
-                "\(source): \(GGUFKey.chatTemplate) is not a ChatML template (starts \"\(head)\"); only ChatML (<|im_start|>…<|im_end|>) is supported")
+                "\(source): \(GGUFKey.chatTemplate) is not a ChatML template (starts \"\(head)\"); only ChatML (<|im_start|>…<|im_end|>) is supported"
+            )
         }
         self.style = .chatML
         self.source = template

@@ -62,18 +62,24 @@ enum PreTokenizer: Sendable, Hashable {
         words.reserveCapacity(values.count / 3 + 1)
         switch self {
         case .gpt2:
-            Self.splitGPT2(values, classes, 0..<values.count) { words.append(starts[$0.lowerBound]..<starts[$0.upperBound]) }
+            Self.splitGPT2(values, classes, 0..<values.count) {
+                words.append(starts[$0.lowerBound]..<starts[$0.upperBound])
+            }
         case .digitsThenGPT2:
             var segmentStart = 0
             for i in 0..<values.count where classes[i] == .number {
                 if segmentStart < i {
-                    Self.splitGPT2(values, classes, segmentStart..<i) { words.append(starts[$0.lowerBound]..<starts[$0.upperBound]) }
+                    Self.splitGPT2(values, classes, segmentStart..<i) {
+                        words.append(starts[$0.lowerBound]..<starts[$0.upperBound])
+                    }
                 }
                 words.append(starts[i]..<starts[i + 1])
                 segmentStart = i + 1
             }
             if segmentStart < values.count {
-                Self.splitGPT2(values, classes, segmentStart..<values.count) { words.append(starts[$0.lowerBound]..<starts[$0.upperBound]) }
+                Self.splitGPT2(values, classes, segmentStart..<values.count) {
+                    words.append(starts[$0.lowerBound]..<starts[$0.upperBound])
+                }
             }
         }
         return words

@@ -42,13 +42,15 @@ public struct Tokenizer: Sendable {
         guard model == "gpt2" else {
             throw GGUFError(
                 .unsupported,
-                "\(file.name): tokenizer model '\(model)' (\(GGUFKey.tokenizerModel)) is not supported; only 'gpt2' (byte-level BPE) is")
+                "\(file.name): tokenizer model '\(model)' (\(GGUFKey.tokenizerModel)) is not supported; only 'gpt2' (byte-level BPE) is"
+            )
         }
         preTokenizerName = file.string(GGUFKey.tokenizerPre) ?? "gpt2"
         guard let pre = PreTokenizer.byName[preTokenizerName] else {
             throw GGUFError(
                 .unsupported,
-                "\(file.name): pre-tokenizer '\(preTokenizerName)' (\(GGUFKey.tokenizerPre)) is not supported; known: \(PreTokenizer.byName.keys.sorted().joined(separator: ", "))")
+                "\(file.name): pre-tokenizer '\(preTokenizerName)' (\(GGUFKey.tokenizerPre)) is not supported; known: \(PreTokenizer.byName.keys.sorted().joined(separator: ", "))"
+            )
         }
         preTokenizer = pre
 
@@ -62,7 +64,8 @@ public struct Tokenizer: Sendable {
             guard raw.count == texts.count else {
                 throw GGUFError(
                     .invalidValue,
-                    "\(file.name): '\(GGUFKey.tokenTypes)' has \(raw.count) entries but '\(GGUFKey.tokens)' has \(texts.count)")
+                    "\(file.name): '\(GGUFKey.tokenTypes)' has \(raw.count) entries but '\(GGUFKey.tokens)' has \(texts.count)"
+                )
             }
             types = raw.map { Int32(exactly: $0).flatMap(TokenType.init(rawValue:)) ?? .undefined }
         } else {
@@ -89,7 +92,8 @@ public struct Tokenizer: Sendable {
         padding = try specialID(GGUFKey.paddingTokenID)
         unknown = try specialID(GGUFKey.unknownTokenID)
         let eotCandidates = ["<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>", "<|endoftext|>"]
-        eot = try specialID("tokenizer.ggml.eot_token_id")
+        eot =
+            try specialID("tokenizer.ggml.eot_token_id")
             ?? eotCandidates.lazy.compactMap { ids[$0] }.first { tokenTypes[Int($0)] == .control }
         addBOS = file.bool(GGUFKey.addBOS) ?? false
         addEOS = file.bool(GGUFKey.addEOS) ?? false
@@ -101,7 +105,8 @@ public struct Tokenizer: Sendable {
             // "left right", split at the first space after the first character.
             let utf8 = Array(m.utf8)
             guard utf8.count >= 3, let space = utf8[1...].firstIndex(of: 0x20) else {
-                throw GGUFError(.invalidValue, "\(file.name): '\(GGUFKey.merges)'[\(rank)] = \"\(m)\" is not 'left right'")
+                throw GGUFError(
+                    .invalidValue, "\(file.name): '\(GGUFKey.merges)'[\(rank)] = \"\(m)\" is not 'left right'")
             }
             let left = String(decoding: utf8[..<space], as: UTF8.self)
             let right = String(decoding: utf8[(space + 1)...], as: UTF8.self)
