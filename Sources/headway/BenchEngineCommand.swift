@@ -82,6 +82,8 @@ struct BenchEngine: ParsableCommand {
             "decode_tokens_per_second": median(results.map(\.decodeTokensPerSecond)),
             "prefill_tokens_per_second": median(results.map(\.prefillTokensPerSecond)),
             "decode_ms_per_token": 1000 / median(results.map(\.decodeTokensPerSecond)),
+            "decode_fastest_step_ms": 1000 * (results.map(\.fastestDecodeStepSeconds).min() ?? 0),
+            "decode_cpu_ms_per_token": 1000 * median(results.map { $0.decodeCPUSeconds / Double(max($0.decodeSteps, 1)) }),
             "model_file_bytes": model.file.fileSize,
         ]
         if let heapGrowth {
@@ -103,7 +105,9 @@ struct BenchEngine: ParsableCommand {
                 report["llamacpp_prefill_tokens_per_second"] = l.prefill
                 report["ratio_vs_llamacpp"] = (report["decode_tokens_per_second"] as! Double) / l.decode
                 report["prefill_ratio_vs_llamacpp"] = (report["prefill_tokens_per_second"] as! Double) / l.prefill
-                report["llamacpp_same_tokens"] = l.tokens == results[0].tokens.map(Int.init)
+                let ours = results[0].tokens.map(Int.init)
+                report["llamacpp_same_tokens"] = l.tokens == ours
+                report["llamacpp_matching_prefix_tokens"] = zip(l.tokens, ours).prefix { $0 == $1 }.count
             case .failure(let why):
                 report["llamacpp_unavailable"] = why.message
             }
@@ -159,6 +163,7 @@ enum LlamaCppReference {
         import json, sys, time
         try:
             import numpy as np
+            import llama_cpp
             from llama_cpp import Llama
         except Exception as e:
             print(json.dumps({"error": "cannot import llama_cpp: %s" % e})); sys.exit(0)
@@ -166,17 +171,21 @@ enum LlamaCppReference {
         llm = Llama(model_path=args["model"], n_ctx=args["context"], n_threads=args["threads"],
                     n_threads_batch=args["threads"], n_batch=512, verbose=False)
         prompt, n = args["prompt"], args["tokens"]
+        vocab = llm.n_vocab()
+        def argmax_last():
+            # The logits of the last evaluated token (Llama.scores is only filled with logits_all=True).
+            return int(np.argmax(np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(vocab,))))
         runs = []
         for run in range(args["runs"] + 1):
             llm.reset()
             t0 = time.perf_counter()
             llm.eval(prompt)
-            tok = int(np.argmax(llm.scores[llm.n_tokens - 1]))
+            tok = argmax_last()
             t1 = time.perf_counter()
             out = [tok]
             for _ in range(n - 1):
                 llm.eval([tok])
-                tok = int(np.argmax(llm.scores[llm.n_tokens - 1]))
+                tok = argmax_last()
                 out.append(tok)
             t2 = time.perf_counter()
             if run > 0:
@@ -200,7 +209,8 @@ enum LlamaCppReference {
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, "-c", script, String(decoding: argData, as: UTF8.self)]
+        // `timeout` bounds a llama.cpp run that stalls (its spinning OpenMP threads can crawl on a busy machine).
+        process.arguments = ["timeout", "600", python, "-c", script, String(decoding: argData, as: UTF8.self)]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice

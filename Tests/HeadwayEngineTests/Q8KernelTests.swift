@@ -42,18 +42,28 @@ import Testing
             let x = randomFloats(tokens * shape.cols, seed: 300 + UInt64(i))
             var scratch = [Float](repeating: 0, count: Q8Activations.floatCount(tokens: tokens, cols: shape.cols))
             var ref = [Float](repeating: 0, count: tokens * shape.rows)
-            var fast = [Float](repeating: .nan, count: tokens * shape.rows)
             var exact = ref
+            var outputs: [[Float]] = []
             scratch.withUnsafeMutableBufferPointer { s in
                 let xq = Q8Activations(carving: s.baseAddress!, tokens: tokens, cols: shape.cols)
                 Kernels.quantizeActivations(x, into: xq)
                 Kernels.matMulQ8Reference(w, x, xq, n: tokens, &ref)
-                Kernels.matMulQ8(w, x, xq, n: tokens, &fast, pool: pool)
+                for backend in Kernels.Q8Backend.available {
+                    var fast = [Float](repeating: .nan, count: tokens * shape.rows)
+                    Kernels.matMulQ8(w, x, xq, n: tokens, &fast, pool: pool, backend: backend)
+                    outputs.append(fast)
+                }
             }
             Kernels.matMulReference(w, x, n: tokens, &exact)
-            let diff = maxAbsDiff(ref, fast)
-            #expect(diff <= 1e-4 * Float(shape.cols).squareRoot(), "\(type) \(shape) n=\(tokens): maxDiff \(diff)")
-            // 8-bit activations stay close to the float product (≈ 0.4 % of the row norm per product).
+            for (b, fast) in outputs.enumerated() {
+                let diff = maxAbsDiff(ref, fast)
+                #expect(diff <= 1e-4 * Float(shape.cols).squareRoot(), "\(type) \(shape) n=\(tokens) backend \(b): maxDiff \(diff)")
+            }
+            // Every backend sums in the same lane layout and order: bit-identical results.
+            for fast in outputs.dropFirst() {
+                #expect(fast.map(\.bitPattern) == outputs[0].map(\.bitPattern), "\(type) \(shape) n=\(tokens): backends differ")
+            }
+            // 8-bit activations stay close to the float product.
             let quantError = maxAbsDiff(ref, exact)
             #expect(quantError <= 0.02 * Float(shape.cols).squareRoot(), "\(type) \(shape): vs float \(quantError)")
         }

@@ -41,11 +41,36 @@ extension Kernels {
         }
     }
 
+    /// Implementations of the quantized dot products; all give bit-identical results.
+    public enum Q8Backend: Sendable, CaseIterable {
+        /// Portable SIMD (`SIMD16<Int16>` products, element-loop lane sums).
+        case portable
+        /// AVX2 intrinsics (x86-64 only).
+        case avx2
+
+        /// The fastest backend on this machine.
+        public static var best: Q8Backend {
+            #if arch(x86_64)
+            .avx2
+            #else
+            .portable
+            #endif
+        }
+        /// The backends this build can run.
+        public static var available: [Q8Backend] {
+            #if arch(x86_64)
+            [.portable, .avx2]
+            #else
+            [.portable]
+            #endif
+        }
+    }
+
     /// Fast, one thread: rows `rows` of `n` tokens; `out` is `n × w.rows`. Rows are walked in tiles of 16 and each
     /// tile is applied to every token while it is in L1, so a prefill reads the weights once.
     public static func matMulQ8(
         _ w: WeightMatrix, _ x: UnsafePointer<Float>, _ xq: Q8Activations, n: Int, _ out: UnsafeMutablePointer<Float>,
-        rows: Range<Int>
+        rows: Range<Int>, backend: Q8Backend = .best
     ) {
         let blocks = w.cols / 32
         var tileStart = rows.lowerBound
@@ -54,6 +79,29 @@ extension Kernels {
             for t in 0..<n {
                 let q = UnsafeRawPointer(xq.tokenQs(t)), s = xq.tokenScales(t), m = xq.tokenSums(t)
                 let o = out + t * w.rows
+                #if arch(x86_64)
+                if backend == .avx2 {
+                    switch w.type {
+                    case .q4_1:
+                        var r = tile.lowerBound
+                        while r + 1 < tile.upperBound {
+                            (o[r], o[r + 1]) = dotQ4_1Q8AVX2x2(w.row(r), w.row(r + 1), q, s, m, blocks: blocks)
+                            r += 2
+                        }
+                        if r < tile.upperBound { o[r] = dotQ4_1Q8AVX2(w.row(r), q, s, m, blocks: blocks) }
+                    case .q4_0: for r in tile { o[r] = dotQ4_0Q8AVX2(w.row(r), q, s, blocks: blocks) }
+                    case .q8_0:
+                        var r = tile.lowerBound
+                        while r + 1 < tile.upperBound {
+                            (o[r], o[r + 1]) = dotQ8_0Q8AVX2x2(w.row(r), w.row(r + 1), q, s, blocks: blocks)
+                            r += 2
+                        }
+                        if r < tile.upperBound { o[r] = dotQ8_0Q8AVX2(w.row(r), q, s, blocks: blocks) }
+                    case .f16, .f32: matVec(w, x + t * w.cols, o, rows: tile)
+                    }
+                    continue
+                }
+                #endif
                 switch w.type {
                 case .q4_1:
                     var r = tile.lowerBound
@@ -80,20 +128,20 @@ extension Kernels {
     /// Fast, split over the pool's threads by rows.
     public static func matMulQ8(
         _ w: WeightMatrix, _ x: UnsafePointer<Float>, _ xq: Q8Activations, n: Int, _ out: UnsafeMutablePointer<Float>,
-        pool: WorkerPool
+        pool: WorkerPool, backend: Q8Backend = .best
     ) {
         pool.perform(chunks: pool.chunksFor(rows: w.rows)) { part, parts in
-            matMulQ8(w, x, xq, n: n, out, rows: WorkerPool.split(w.rows, part: part, parts: parts))
+            matMulQ8(w, x, xq, n: n, out, rows: WorkerPool.split(w.rows, part: part, parts: parts), backend: backend)
         }
     }
 
-    /// Σ over a block of (d·m-free) products `q · y` for weights `q` in Int16 lanes: each lane sums two products
-    /// (|q·y| ≤ 128 · 127, so two fit in Int16), then widens once.
+    /// The per-lane integer dot of one block: `w0 · y[0..<16]` and `w1 · y[16..<32]` (Int16 products, exact for
+    /// 8-bit values), summed in GGML's lane layout (8 lanes of 4 consecutive elements) and converted to float.
     @inline(__always)
-    static func blockDot(_ w0: SIMD16<Int16>, _ w1: SIMD16<Int16>, _ y: UnsafeRawPointer) -> SIMD16<Float> {
-        let y0 = y.loadUnaligned(as: SIMD16<Int16>.self)
-        let y1 = y.loadUnaligned(fromByteOffset: 32, as: SIMD16<Int16>.self)
-        return Lanes.float(Lanes.int32(w0 &* y0 &+ w1 &* y1))
+    static func blockDot(_ w0: SIMD16<Int16>, _ w1: SIMD16<Int16>, _ y: UnsafeRawPointer) -> SIMD8<Float> {
+        let y0 = Lanes.int16(y.loadUnaligned(as: SIMD16<Int8>.self))
+        let y1 = Lanes.int16(y.loadUnaligned(fromByteOffset: 16, as: SIMD16<Int8>.self))
+        return Lanes.float(Lanes.quadSums(w0 &* y0, w1 &* y1))
     }
 
     /// The 32 4-bit weights of a block as two Int16 vectors (weights 0–15, 16–31): widen the 16 packed bytes once,
@@ -104,23 +152,27 @@ extension Kernels {
         return (p & 0x0F, p &>> 4)
     }
 
+    // The dot kernels below accumulate like llama.cpp's x86 `ggml_vec_dot_*` (one 8-lane accumulator, one FMA
+    // with `d_w · d_y` per block, `hsum_float_8` at the end), so results agree with it to the last bit in most
+    // rows; the next layer's 8-bit quantization would otherwise turn last-bit differences into visible ones.
+
     @inline(__always)
     static func dotQ4_1Q8(
         _ row: UnsafeRawPointer, _ q: UnsafeRawPointer, _ scales: UnsafePointer<Float>, _ sums: UnsafePointer<Float>,
         blocks: Int
     ) -> Float {
-        var acc = SIMD16<Float>()
+        var acc = SIMD8<Float>()
         var accM: Float = 0
         var p = row
         for b in 0..<blocks {
             let d = Float(p.loadUnaligned(as: Float16.self))
             let m = Float(p.loadUnaligned(fromByteOffset: 2, as: Float16.self))
             let (w0, w1) = nibbleLanes(p + 4)
-            acc.addProduct(blockDot(w0, w1, q + 64 * b), SIMD16(repeating: d * scales[b]))
+            acc.addProduct(SIMD8(repeating: d * scales[b]), blockDot(w0, w1, q + 32 * b))
             accM += m * sums[b]
             p += 20
         }
-        return Lanes.sum(acc) + accM
+        return Lanes.ggmlSum(acc) + accM
     }
 
     /// Two rows at once (shares the activation loads and scales, two independent dependency chains).
@@ -129,55 +181,54 @@ extension Kernels {
         _ row0: UnsafeRawPointer, _ row1: UnsafeRawPointer, _ q: UnsafeRawPointer, _ scales: UnsafePointer<Float>,
         _ sums: UnsafePointer<Float>, blocks: Int
     ) -> (Float, Float) {
-        var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
+        var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
         var m0: Float = 0, m1: Float = 0
         var p0 = row0, p1 = row1
         for b in 0..<blocks {
-            let y = q + 64 * b
-            let y0 = y.loadUnaligned(as: SIMD16<Int16>.self)
-            let y1 = y.loadUnaligned(fromByteOffset: 32, as: SIMD16<Int16>.self)
+            let y = q + 32 * b
+            let y0 = Lanes.int16(y.loadUnaligned(as: SIMD16<Int8>.self))
+            let y1 = Lanes.int16(y.loadUnaligned(fromByteOffset: 16, as: SIMD16<Int8>.self))
             let sy = scales[b], my = sums[b]
             let (a0, a1) = nibbleLanes(p0 + 4)
             let (b0, b1) = nibbleLanes(p1 + 4)
-            acc0.addProduct(Lanes.float(Lanes.int32(a0 &* y0 &+ a1 &* y1)),
-                            SIMD16(repeating: Float(p0.loadUnaligned(as: Float16.self)) * sy))
-            acc1.addProduct(Lanes.float(Lanes.int32(b0 &* y0 &+ b1 &* y1)),
-                            SIMD16(repeating: Float(p1.loadUnaligned(as: Float16.self)) * sy))
+            acc0.addProduct(SIMD8(repeating: Float(p0.loadUnaligned(as: Float16.self)) * sy),
+                            Lanes.float(Lanes.quadSums(a0 &* y0, a1 &* y1)))
+            acc1.addProduct(SIMD8(repeating: Float(p1.loadUnaligned(as: Float16.self)) * sy),
+                            Lanes.float(Lanes.quadSums(b0 &* y0, b1 &* y1)))
             m0 += Float(p0.loadUnaligned(fromByteOffset: 2, as: Float16.self)) * my
             m1 += Float(p1.loadUnaligned(fromByteOffset: 2, as: Float16.self)) * my
             p0 += 20
             p1 += 20
         }
-        return (Lanes.sum(acc0) + m0, Lanes.sum(acc1) + m1)
+        return (Lanes.ggmlSum(acc0) + m0, Lanes.ggmlSum(acc1) + m1)
     }
 
     @inline(__always)
     static func dotQ4_0Q8(_ row: UnsafeRawPointer, _ q: UnsafeRawPointer, _ scales: UnsafePointer<Float>, blocks: Int) -> Float {
-        var acc = SIMD16<Float>()
+        var acc = SIMD8<Float>()
         var p = row
         let eight = SIMD16<Int16>(repeating: 8)
         for b in 0..<blocks {
             let d = Float(p.loadUnaligned(as: Float16.self))
             let (w0, w1) = nibbleLanes(p + 2)
-            let s = blockDot(w0 &- eight, w1 &- eight, q + 64 * b)
-            acc.addProduct(s, SIMD16(repeating: d * scales[b]))
+            acc.addProduct(SIMD8(repeating: d * scales[b]), blockDot(w0 &- eight, w1 &- eight, q + 32 * b))
             p += 18
         }
-        return Lanes.sum(acc)
+        return Lanes.ggmlSum(acc)
     }
 
     @inline(__always)
     static func dotQ8_0Q8(_ row: UnsafeRawPointer, _ q: UnsafeRawPointer, _ scales: UnsafePointer<Float>, blocks: Int) -> Float {
-        var acc = SIMD16<Float>()
+        var acc = SIMD8<Float>()
         var p = row
         for b in 0..<blocks {
             let d = Float(p.loadUnaligned(as: Float16.self))
             let w0 = Lanes.int16(p.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self))
             let w1 = Lanes.int16(p.loadUnaligned(fromByteOffset: 18, as: SIMD16<Int8>.self))
-            acc.addProduct(blockDot(w0, w1, q + 64 * b), SIMD16(repeating: d * scales[b]))
+            acc.addProduct(SIMD8(repeating: d * scales[b]), blockDot(w0, w1, q + 32 * b))
             p += 34
         }
-        return Lanes.sum(acc)
+        return Lanes.ggmlSum(acc)
     }
 
     /// Two Q8_0 rows at once (the tied LM head: 49152 rows).
@@ -186,24 +237,24 @@ extension Kernels {
         _ row0: UnsafeRawPointer, _ row1: UnsafeRawPointer, _ q: UnsafeRawPointer, _ scales: UnsafePointer<Float>,
         blocks: Int
     ) -> (Float, Float) {
-        var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
+        var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
         var p0 = row0, p1 = row1
         for b in 0..<blocks {
-            let y = q + 64 * b
-            let y0 = y.loadUnaligned(as: SIMD16<Int16>.self)
-            let y1 = y.loadUnaligned(fromByteOffset: 32, as: SIMD16<Int16>.self)
+            let y = q + 32 * b
+            let y0 = Lanes.int16(y.loadUnaligned(as: SIMD16<Int8>.self))
+            let y1 = Lanes.int16(y.loadUnaligned(fromByteOffset: 16, as: SIMD16<Int8>.self))
             let sy = scales[b]
             let a0 = Lanes.int16(p0.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self))
             let a1 = Lanes.int16(p0.loadUnaligned(fromByteOffset: 18, as: SIMD16<Int8>.self))
             let b0 = Lanes.int16(p1.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self))
             let b1 = Lanes.int16(p1.loadUnaligned(fromByteOffset: 18, as: SIMD16<Int8>.self))
-            acc0.addProduct(Lanes.float(Lanes.int32(a0 &* y0 &+ a1 &* y1)),
-                            SIMD16(repeating: Float(p0.loadUnaligned(as: Float16.self)) * sy))
-            acc1.addProduct(Lanes.float(Lanes.int32(b0 &* y0 &+ b1 &* y1)),
-                            SIMD16(repeating: Float(p1.loadUnaligned(as: Float16.self)) * sy))
+            acc0.addProduct(SIMD8(repeating: Float(p0.loadUnaligned(as: Float16.self)) * sy),
+                            Lanes.float(Lanes.quadSums(a0 &* y0, a1 &* y1)))
+            acc1.addProduct(SIMD8(repeating: Float(p1.loadUnaligned(as: Float16.self)) * sy),
+                            Lanes.float(Lanes.quadSums(b0 &* y0, b1 &* y1)))
             p0 += 34
             p1 += 34
         }
-        return (Lanes.sum(acc0), Lanes.sum(acc1))
+        return (Lanes.ggmlSum(acc0), Lanes.ggmlSum(acc1))
     }
 }

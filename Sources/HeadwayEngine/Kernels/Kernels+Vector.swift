@@ -3,12 +3,16 @@ import Foundation
 /// Element-wise and normalisation kernels on float vectors (small next to the matrix products, kept simple).
 extension Kernels {
     /// RMSNorm: `out = x / sqrt(mean(x²) + ε) ⊙ weight` over `count` elements. `out` may alias `x`.
+    /// Like GGML, the squares are summed in `Double` and the mean rounded to `Float` once: the next step quantizes
+    /// the result to 8 bits, and a scale one ulp off flips exact rounding ties (llama.cpp agreement depends on it).
     public static func rmsNorm(
         _ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, epsilon: Float, count: Int,
         into out: UnsafeMutablePointer<Float>
     ) {
-        let ss = dotF32(x, x, count: count)
-        let scale = 1 / (ss / Float(count) + epsilon).squareRoot()
+        var ss: Double = 0
+        for i in 0..<count { ss += Double(x[i] * x[i]) }
+        let mean = Float(ss / Double(count))
+        let scale = 1 / (mean + epsilon).squareRoot()
         for i in 0..<count { out[i] = x[i] * scale * weight[i] }
     }
 

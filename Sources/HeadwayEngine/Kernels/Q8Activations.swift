@@ -1,17 +1,16 @@
 /// Activations quantized to 8-bit blocks of 32 once per matrix product, as llama.cpp does (`block_q8_0` /
 /// `block_q8_1`): for block `b`, `x ≈ qs[b·32 + i] · scales[b]`, and `sums[b] = scales[b] · Σ qs` (the Q8_1 `s`).
 /// Scales and sums are rounded to F16 like GGML stores them, so dot products reproduce llama.cpp's numbers.
-/// The 8-bit values (in −127…127) are kept widened to `Int16`, the lane type the dot kernels multiply in.
 /// A view into caller-provided memory (carved from a float scratch buffer), `tokens × cols` values.
 public struct Q8Activations {
-    public let qs: UnsafeMutablePointer<Int16>
+    public let qs: UnsafeMutablePointer<Int8>
     public let scales: UnsafeMutablePointer<Float>
     public let sums: UnsafeMutablePointer<Float>
     public let cols: Int
     public let tokens: Int
 
     /// Floats of scratch a `tokens × cols` view occupies.
-    public static func floatCount(tokens: Int, cols: Int) -> Int { tokens * (cols / 2 + 2 * (cols / 32)) }
+    public static func floatCount(tokens: Int, cols: Int) -> Int { tokens * (cols / 4 + 2 * (cols / 32)) }
 
     /// Lays the view over `scratch` (at least `floatCount(tokens:cols:)` floats).
     public init(carving scratch: UnsafeMutablePointer<Float>, tokens: Int, cols: Int) {
@@ -20,11 +19,11 @@ public struct Q8Activations {
         self.cols = cols
         scales = scratch
         sums = scratch + tokens * (cols / 32)
-        qs = UnsafeMutableRawPointer(sums + tokens * (cols / 32)).bindMemory(to: Int16.self, capacity: tokens * cols)
+        qs = UnsafeMutableRawPointer(sums + tokens * (cols / 32)).bindMemory(to: Int8.self, capacity: tokens * cols)
     }
 
     /// Quantized values of token `t`.
-    @inline(__always) func tokenQs(_ t: Int) -> UnsafeMutablePointer<Int16> { qs + t * cols }
+    @inline(__always) func tokenQs(_ t: Int) -> UnsafeMutablePointer<Int8> { qs + t * cols }
     @inline(__always) func tokenScales(_ t: Int) -> UnsafeMutablePointer<Float> { scales + t * (cols / 32) }
     @inline(__always) func tokenSums(_ t: Int) -> UnsafeMutablePointer<Float> { sums + t * (cols / 32) }
 }
@@ -41,7 +40,7 @@ extension Kernels {
                 let id: Float = amax != 0 ? 127 / amax : 0
                 var sum = 0
                 for i in 0..<32 {
-                    let q = Int16((xb[i] * id).rounded(.toNearestOrEven))
+                    let q = Int8((xb[i] * id).rounded(.toNearestOrEven))
                     a.tokenQs(t)[b * 32 + i] = q
                     sum += Int(q)
                 }
@@ -63,8 +62,8 @@ extension Kernels {
             let id: Float = m != 0 ? 127 / m : 0
             let ql = Lanes.roundedInt16(lo * id)
             let qh = Lanes.roundedInt16(hi * id)
-            qr.storeBytes(of: ql, toByteOffset: 64 * blk, as: SIMD16<Int16>.self)
-            qr.storeBytes(of: qh, toByteOffset: 64 * blk + 32, as: SIMD16<Int16>.self)
+            qr.storeBytes(of: Lanes.int8(ql), toByteOffset: 32 * blk, as: SIMD16<Int8>.self)
+            qr.storeBytes(of: Lanes.int8(qh), toByteOffset: 32 * blk + 16, as: SIMD16<Int8>.self)
             a.scales[blk] = Float(Float16(m / 127))
             a.sums[blk] = Float(Float16(Float(Lanes.wrappingSum(ql &+ qh)) * (m / 127)))
         }

@@ -15,6 +15,11 @@ enum Lanes {
         for i in 0..<16 { r[i] = Int16(v[i]) }
         return r
     }
+    @inline(__always) static func int8(_ v: SIMD16<Int16>) -> SIMD16<Int8> {
+        var r = SIMD16<Int8>()
+        for i in 0..<16 { r[i] = Int8(truncatingIfNeeded: v[i]) }
+        return r
+    }
     @inline(__always) static func int32(_ v: SIMD16<Int16>) -> SIMD16<Int32> {
         var r = SIMD16<Int32>()
         for i in 0..<16 { r[i] = Int32(v[i]) }
@@ -63,5 +68,27 @@ enum Lanes {
         var m: Float = 0
         for i in 0..<16 { m = Swift.max(m, Swift.max(Swift.abs(a[i]), Swift.abs(b[i]))) }
         return m
+    }
+
+    /// Sums of 4 consecutive lanes, first the 16 lanes of `a`, then those of `b`, widened to Int32: the lane
+    /// layout of x86 `maddubs` + `madd` dot products (lane k = elements 4k…4k+3), which llama.cpp's quantized dots
+    /// accumulate in. Integer sums are exact; keeping GGML's lane grouping makes the later float sums match.
+    @inline(__always) static func quadSums(_ a: SIMD16<Int16>, _ b: SIMD16<Int16>) -> SIMD8<Int32> {
+        var r = SIMD8<Int32>()
+        for k in 0..<4 {
+            r[k] = Int32(a[4 * k]) &+ Int32(a[4 * k + 1]) &+ Int32(a[4 * k + 2]) &+ Int32(a[4 * k + 3])
+            r[k + 4] = Int32(b[4 * k]) &+ Int32(b[4 * k + 1]) &+ Int32(b[4 * k + 2]) &+ Int32(b[4 * k + 3])
+        }
+        return r
+    }
+    @inline(__always) static func float(_ v: SIMD8<Int32>) -> SIMD8<Float> {
+        var r = SIMD8<Float>()
+        for i in 0..<8 { r[i] = Float(v[i]) }
+        return r
+    }
+    /// Horizontal sum in the order of GGML's `hsum_float_8`: ((a0+a4) + (a2+a6)) + ((a1+a5) + (a3+a7)).
+    @inline(__always) static func ggmlSum(_ a: SIMD8<Float>) -> Float {
+        let r0 = a[0] + a[4], r1 = a[1] + a[5], r2 = a[2] + a[6], r3 = a[3] + a[7]
+        return (r0 + r2) + (r1 + r3)
     }
 }

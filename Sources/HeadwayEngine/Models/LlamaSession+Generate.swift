@@ -14,6 +14,10 @@ public struct GenerationResult: Sendable, Hashable {
     /// Every decode step after the first token.
     public var decodeSeconds: Double
     public var decodeSteps: Int
+    /// CPU time of the whole process (all threads) during the decode steps: robust to other load on the machine.
+    public var decodeCPUSeconds: Double = 0
+    /// The fastest single decode step (with sampling): the machine's speed when nothing else interferes.
+    public var fastestDecodeStepSeconds: Double = 0
 
     public var prefillTokensPerSecond: Double { prefillSeconds > 0 ? Double(promptTokens) / prefillSeconds : 0 }
     public var decodeTokensPerSecond: Double { decodeSeconds > 0 ? Double(decodeSteps) / decodeSeconds : 0 }
@@ -33,17 +37,29 @@ extension LlamaSession {
         let t0 = monotonicSeconds()
         var token = sampler.sample(try prefill(prompt))
         let t1 = monotonicSeconds()
+        let c1 = processCPUSeconds()
         result.prefillSeconds = t1 - t0
         while !isStop(token) {
             result.tokens.append(token)
             onToken(token)
             if result.tokens.count == maxTokens || position == contextLength { break }
+            let s0 = monotonicSeconds()
             token = sampler.sample(try decode(token))
+            let step = monotonicSeconds() - s0
+            if result.decodeSteps == 0 || step < result.fastestDecodeStepSeconds { result.fastestDecodeStepSeconds = step }
             result.decodeSteps += 1
         }
         result.decodeSeconds = monotonicSeconds() - t1
+        result.decodeCPUSeconds = processCPUSeconds() - c1
         return result
     }
+}
+
+/// CPU seconds used by this process so far (all threads).
+public func processCPUSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
 /// Seconds on the monotonic clock.
