@@ -99,7 +99,7 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: dir + "/" + file), "\(file)")
         }
         let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
-        #expect((json["planners"] as! [Any]).count == 4)
+        #expect((json["planners"] as! [Any]).count == 7, "the default scenario runs seven planners")
         let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
         #expect(html.contains("<svg"))
     }
