@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every command whose numbers the README quotes and writes their output into out/results/.
+# Usage: scripts/results.sh   (release build; about 5-10 minutes on 2 cores)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+model="$(scripts/fetch-model.sh)"
+swift build -c release --product headway >&2
+H=.build/release/headway
+out=out/results
+mkdir -p "$out"
+run() { local name=$1; shift; echo "== $name: headway $*" >&2; "$H" "$@" > "$out/$name"; }
+run bench-planner.json bench planner --json
+run simulate-default.txt simulate --quiet
+run small-scale-decode.txt study small-scale
+run small-scale-reference.txt study small-scale --cost-model reference
+run small-scale-decode.json study small-scale --format json
+run medium-scale.txt study medium-scale --quiet
+run medium-scale.json study medium-scale --quiet --format json
+run splitllm.txt study splitllm
+run splitllm.json study splitllm --format json
+run bench-engine-1.json bench engine --model "$model" --threads 1 --json
+run bench-engine-2.json bench engine --model "$model" --threads 2 --json
+echo "wrote $out" >&2
