@@ -88,6 +88,8 @@ enum LocalSearchCore {
         var phase = Array(repeating: 0.0, count: n)  // per projection device: reference gather sum / decode phase max
         var tailBest = Array(repeating: 0.0, count: n)
         var residual = t.controller
+        var key = Array(repeating: 0.0, count: n)
+        var order = usable
 
         /// Migration increase of block b onto d.
         func migrationIncrease(_ b: Int, _ d: Int) -> Double {
@@ -121,20 +123,36 @@ enum LocalSearchCore {
                 let b = base + g
                 var bestDevice = -1
                 var bestValue = Double.infinity
+                // Projection devices by the lower bound phase + best tail of any choice through them (insertion
+                // sort: the keys change little from one block to the next), so the scan over them stops early.
+                for p in usable { key[p] = phase[p] + tailBest[p] }
+                for i in 1..<max(order.count, 1) {
+                    let x = order[i]
+                    var j = i
+                    while j > 0 && key[order[j - 1]] > key[x] {
+                        order[j] = order[j - 1]
+                        j -= 1
+                    }
+                    order[j] = x
+                }
                 for d in usable where fits(d, t.attentionMemory, t.attentionBudget) {
                     var value = Double.infinity
+                    let mig = migrationIncrease(b, d)
+                    let limit = bestValue - mig
                     if t.model == .reference {
                         let load = max(maxLoad, t.attentionLoad(counts[d] + 1, on: d))
-                        for p in usable {
+                        for p in order {
+                            if key[p] >= value || key[p] > limit { break }
                             value = min(value, load + phase[p] + t.referenceGather(1, from: d, to: p) + tailBest[p])
                         }
                     } else {
-                        for p in usable {
+                        for p in order {
+                            if key[p] >= value || key[p] > limit { break }
                             let branch = t.decodeBranch(counts[d] + 1, on: d, residual: residual, projection: p)
                             value = min(value, max(phase[p], branch) + tailBest[p])
                         }
                     }
-                    value += migrationIncrease(b, d)
+                    value += mig
                     if value < bestValue || (value == bestValue && preferred(b, d, bestDevice)) {
                         bestValue = value
                         bestDevice = d
@@ -507,7 +525,7 @@ enum LocalSearchCore {
                             lat += state.layerCost[l]
                             continue
                         }
-                        lat += state.layerLatency(
+                        lat += state.layerLatencyCached(
                             l, minus: a, plus: b, amount: ka, projection: p == a ? b : p, ffn: f == a ? b : f,
                             residual: l > 0 && r == a ? b : r)
                     }

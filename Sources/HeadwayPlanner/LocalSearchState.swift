@@ -10,6 +10,10 @@ struct LocalSearchState {
     /// counts[l·n + d]: attention blocks of layer l on device d.
     private(set) var counts: [Int]
     private(set) var layerCost: [Double]
+    /// Decode: per layer, the three largest attention branches (value, device; -1 when fewer devices), so a change of
+    /// attention counts on two devices is costed in O(1).
+    private var topValue: [Double]
+    private var topDevice: [Int]
     private(set) var memory: [Double]
     private(set) var budget: [Double]
     private(set) var latency: Double
@@ -35,6 +39,8 @@ struct LocalSearchState {
         let n = c.n
         counts = Array(repeating: 0, count: c.layers * n)
         layerCost = Array(repeating: 0, count: c.layers)
+        topValue = Array(repeating: 0, count: c.layers * 3)
+        topDevice = Array(repeating: -1, count: c.layers * 3)
         memory = c.freeMemory
         budget = c.freeBudget
         perSource = Array(repeating: 0, count: n)
@@ -50,7 +56,7 @@ struct LocalSearchState {
         }
         for d in 0..<n where memory[d] < 0 || budget[d] < 0 { overloaded += 1 }
         for l in 0..<c.layers {
-            layerCost[l] = cost(ofLayer: l)
+            recache(l)
             latency += layerCost[l]
         }
         refreshMigration(rebuildChanged: true)
@@ -129,11 +135,76 @@ struct LocalSearchState {
         }
     }
 
+    /// `layerLatency`, in O(1) in the decode model when the projection and residual devices are those of the state
+    /// (only attention counts on two devices and the FFN device differ): from the layer's three largest branches.
+    func layerLatencyCached(_ l: Int, minus a: Int, plus b: Int, amount k: Int, projection p: Int, ffn f: Int, residual r: Int)
+        -> Double
+    {
+        let c = t.base
+        let base = l * c.blocksPerLayer
+        guard c.model == .decode, p == devices[base + c.groups], r == residual(ofLayer: l) else {
+            return layerLatency(l, minus: a, plus: b, amount: k, projection: p, ffn: f, residual: r)
+        }
+        let n = c.n
+        var phase = r == p ? 0 : c.hiddenTransfer[r * n + p]
+        for i in (l * 3)..<(l * 3 + 3) {
+            let d = topDevice[i]
+            if d < 0 { break }
+            if d != a && d != b {
+                phase = max(phase, topValue[i])
+                break
+            }
+        }
+        if a >= 0 {
+            let ca = counts[l * n + a] - k
+            if ca > 0 { phase = max(phase, c.decodeBranch(ca, on: a, residual: r, projection: p)) }
+        }
+        if b >= 0 {
+            let cb = counts[l * n + b] + k
+            if cb > 0 { phase = max(phase, c.decodeBranch(cb, on: b, residual: r, projection: p)) }
+        }
+        return phase + c.tail(projection: p, ffn: f, last: l == c.layers - 1)
+    }
+
+    /// Recomputes layer l's latency and (decode) its three largest branches.
+    private mutating func recache(_ l: Int) {
+        layerCost[l] = cost(ofLayer: l)
+        let c = t.base
+        guard c.model == .decode else { return }
+        let n = c.n
+        let base = l * c.blocksPerLayer
+        let p = devices[base + c.groups]
+        let r = residual(ofLayer: l)
+        var v = (-Double.infinity, -Double.infinity, -Double.infinity)
+        var dv = (-1, -1, -1)
+        for d in 0..<n {
+            let cnt = counts[l * n + d]
+            if cnt <= 0 { continue }
+            let x = c.decodeBranch(cnt, on: d, residual: r, projection: p)
+            if x > v.0 {
+                v = (x, v.0, v.1)
+                dv = (d, dv.0, dv.1)
+            } else if x > v.1 {
+                v = (v.0, x, v.1)
+                dv = (dv.0, d, dv.1)
+            } else if x > v.2 {
+                v.2 = x
+                dv.2 = d
+            }
+        }
+        topValue[l * 3] = v.0
+        topValue[l * 3 + 1] = v.1
+        topValue[l * 3 + 2] = v.2
+        topDevice[l * 3] = dv.0
+        topDevice[l * 3 + 1] = dv.1
+        topDevice[l * 3 + 2] = dv.2
+    }
+
     /// Total latency after a change confined to layer l: `amount` attention blocks from `minus` to `plus`, projection
     /// and FFN on the given devices (the FFN device is also the next layer's residual in the decode model).
     func latencyIfLayerChanged(_ l: Int, minus a: Int, plus b: Int, amount k: Int, projection p: Int, ffn f: Int) -> Double {
         let c = t.base
-        var v = latency - layerCost[l] + layerLatency(l, minus: a, plus: b, amount: k, projection: p, ffn: f, residual: residual(ofLayer: l))
+        var v = latency - layerCost[l] + layerLatencyCached(l, minus: a, plus: b, amount: k, projection: p, ffn: f, residual: residual(ofLayer: l))
         let oldF = devices[l * c.blocksPerLayer + c.groups + 1]
         if c.model == .decode && f != oldF && l + 1 < c.layers {
             let nb = (l + 1) * c.blocksPerLayer
@@ -318,9 +389,9 @@ struct LocalSearchState {
     }
 
     private mutating func relayer(_ l: Int) {
-        let c = cost(ofLayer: l)
-        latency += c - layerCost[l]
-        layerCost[l] = c
+        let old = layerCost[l]
+        recache(l)
+        latency += layerCost[l] - old
     }
 
     /// Recomputes latency and migration from scratch (drops the rounding drift of incremental updates).
@@ -328,7 +399,7 @@ struct LocalSearchState {
         let c = t.base
         latency = c.constant
         for l in 0..<c.layers {
-            layerCost[l] = cost(ofLayer: l)
+            recache(l)
             latency += layerCost[l]
         }
         migrationSum = 0
