@@ -20,7 +20,7 @@ public struct LocalSearchPlanner: Planner {
 
     /// - Throws: `.unsupported` for other cost models; `.infeasible` when no placement within memory was found.
     public func plan(_ request: PlanningRequest) throws(PlannerError) -> Plan {
-        let tables = try ExactCostTables(request: request)
+        let tables = try LocalSearchTables(request: request)
         guard let r = LocalSearchCore.solve(tables, maxRounds: maxRounds, swaps: swaps) else {
             throw PlannerError(.infeasible, "headway: no placement of the \(request.layout.count) blocks fits the devices' memory")
         }

@@ -1,85 +1,329 @@
-/// A full placement with everything needed to re-cost a change of one block in O(devices): per-layer attention counts,
-/// per-layer latencies, free memory / budget and the migration bookkeeping.
+/// A full placement with everything needed to re-cost a change without re-evaluating the model: per-layer attention
+/// counts and latencies, free memory / budget per device, how many devices are over their limits, and the migration
+/// bookkeeping (per source device, with its largest two, for the decode model's max over links).
+///
+/// A change confined to one layer (one block, a swap, a layer's blocks from one device to another) is costed in
+/// O(devices) without touching the state (`latencyIfLayerChanged`, `migrationIfMoved`); `move` applies a change.
 struct LocalSearchState {
-    let t: ExactCostTables
+    let t: LocalSearchTables
     private(set) var devices: [Int]
     /// counts[l·n + d]: attention blocks of layer l on device d.
-    private var counts: [Int]
-    private var layerCost: [Double]
+    private(set) var counts: [Int]
+    private(set) var layerCost: [Double]
+    /// Decode: per layer, the three largest attention branches (value, device; -1 when fewer devices), so a change of
+    /// attention counts on two devices is costed in O(1).
+    private var topValue: [Double]
+    private var topDevice: [Int]
     private(set) var memory: [Double]
     private(set) var budget: [Double]
-    private var latency: Double
+    private(set) var latency: Double
+    /// Devices over memory or budget.
+    private(set) var overloaded = 0
+    /// Blocks on offline devices.
+    private(set) var offline = 0
+    /// Bumped by every change (lets the search skip re-evaluating identical blocks on an unchanged state).
+    private(set) var version = 0
     private var migrationSum = 0.0
     private var perSource: [Double]
+    private var topSource = -1
+    private var top1 = 0.0
+    private var top2 = 0.0
     /// Blocks whose cache must be rebuilt when they move (previous device offline).
     private let rebuildBlocks: [Int]
     private var rebuild = 0.0
-    private var migrationMax = 0.0
 
-    init(tables: ExactCostTables, devices: [Int]) {
+    init(tables: LocalSearchTables, devices: [Int]) {
         t = tables
+        let c = tables.base
         self.devices = devices
-        let n = tables.n
-        counts = Array(repeating: 0, count: tables.layers * n)
-        layerCost = Array(repeating: 0, count: tables.layers)
-        memory = tables.freeMemory
-        budget = tables.freeBudget
+        let n = c.n
+        counts = Array(repeating: 0, count: c.layers * n)
+        layerCost = Array(repeating: 0, count: c.layers)
+        topValue = Array(repeating: 0, count: c.layers * 3)
+        topDevice = Array(repeating: -1, count: c.layers * 3)
+        memory = c.freeMemory
+        budget = c.freeBudget
         perSource = Array(repeating: 0, count: n)
-        latency = tables.constant
+        latency = c.constant
         rebuildBlocks = tables.previous == nil ? [] : devices.indices.filter { tables.migrationSource[$0] < 0 }
         for b in devices.indices {
-            let (m, c) = demand(b)
+            let (m, bu) = demand(b)
             memory[devices[b]] -= m
-            budget[devices[b]] -= c
-            if isAttention(b) { counts[(b / tables.blocksPerLayer) * n + devices[b]] += 1 }
+            budget[devices[b]] -= bu
+            if isAttention(b) { counts[(b / c.blocksPerLayer) * n + devices[b]] += 1 }
+            if !c.usable[devices[b]] { offline += 1 }
             addMigration(b, sign: 1)
         }
-        for l in 0..<tables.layers {
-            layerCost[l] = cost(ofLayer: l)
+        for d in 0..<n where memory[d] < 0 || budget[d] < 0 { overloaded += 1 }
+        for l in 0..<c.layers {
+            recache(l)
             latency += layerCost[l]
         }
-        refreshMigration()
+        refreshMigration(rebuildChanged: true)
     }
 
-    var objective: Double { latency + (t.model == .reference ? migrationSum : migrationMax) }
+    init(tables: ExactCostTables, devices: [Int]) { self.init(tables: LocalSearchTables(tables), devices: devices) }
 
-    var isFeasible: Bool {
-        for d in 0..<t.n where memory[d] < 0 || budget[d] < 0 { return false }
-        for d in devices where !t.usable[d] { return false }
-        return true
+    var migrationDelay: Double {
+        guard t.previous != nil else { return 0 }
+        return t.base.model == .reference ? migrationSum : max(top1, rebuild)
     }
 
-    @inline(__always) func isAttention(_ b: Int) -> Bool { b % t.blocksPerLayer < t.groups }
+    var objective: Double { latency + migrationDelay }
+
+    var isFeasible: Bool { overloaded == 0 && offline == 0 }
+
+    @inline(__always) func isAttention(_ b: Int) -> Bool { b % t.base.blocksPerLayer < t.base.groups }
 
     @inline(__always) func demand(_ b: Int) -> (memory: Double, budget: Double) {
-        let k = b % t.blocksPerLayer
-        if k < t.groups { return (t.attentionMemory, t.attentionBudget) }
-        return k == t.groups ? (t.projectionMemory, t.projectionBudget) : (t.ffnMemory, t.ffnBudget)
+        let c = t.base
+        let k = b % c.blocksPerLayer
+        if k < c.groups { return (c.attentionMemory, c.attentionBudget) }
+        return k == c.groups ? (c.projectionMemory, c.projectionBudget) : (c.ffnMemory, c.ffnBudget)
     }
 
     /// Whether block b fits on d if it moves there (from its current device).
     @inline(__always) func fits(_ b: Int, on d: Int) -> Bool {
-        guard t.usable[d] else { return false }
+        guard t.base.usable[d] else { return false }
         if devices[b] == d { return true }
         let (m, c) = demand(b)
         return memory[d] >= m && budget[d] >= c
     }
 
+    @inline(__always) func residual(ofLayer l: Int) -> Int {
+        l == 0 ? t.base.controller : devices[l * t.base.blocksPerLayer - 1]
+    }
+
     func cost(ofLayer l: Int) -> Double {
-        let n = t.n
-        let base = l * t.blocksPerLayer
-        let r = t.residual(ofLayer: l, previousFFN: l > 0 ? devices[base - 1] : t.controller)
-        return counts.withUnsafeBufferPointer {
-            t.layerLatency(
-                counts: UnsafeBufferPointer(rebasing: $0[(l * n)..<(l * n + n)]), projection: devices[base + t.groups],
-                ffn: devices[base + t.groups + 1], residual: r, last: l == t.layers - 1)
+        let c = t.base
+        let base = l * c.blocksPerLayer
+        return layerLatency(
+            l, minus: -1, plus: -1, amount: 0, projection: devices[base + c.groups], ffn: devices[base + c.groups + 1],
+            residual: residual(ofLayer: l))
+    }
+
+    /// Latency of layer l with `amount` of its attention blocks moved from device `minus` to `plus` (-1: none) and the
+    /// given projection, FFN and residual devices. Same arithmetic as `ExactCostTables.layerLatency`.
+    func layerLatency(_ l: Int, minus a: Int, plus b: Int, amount k: Int, projection p: Int, ffn f: Int, residual r: Int)
+        -> Double
+    {
+        let c = t.base
+        let n = c.n
+        let last = l == c.layers - 1
+        return counts.withUnsafeBufferPointer { all in
+            let row = all.baseAddress! + l * n
+            switch c.model {
+            case .reference:
+                var heads = 0.0
+                var gathers = 0.0
+                for d in 0..<n {
+                    let cnt = row[d] + (d == a ? -k : 0) + (d == b ? k : 0)
+                    if cnt > 0 {
+                        heads = max(heads, c.attentionLoad(cnt, on: d))
+                        gathers += c.referenceGather(cnt, from: d, to: p)
+                    }
+                }
+                return heads + (gathers + c.projectionTime[p]) + (p == f ? 0 : c.hiddenTransfer[p * n + f]) + c.ffnTime[f]
+            case .decode:
+                var phase = r == p ? 0 : c.hiddenTransfer[r * n + p]
+                for d in 0..<n {
+                    let cnt = row[d] + (d == a ? -k : 0) + (d == b ? k : 0)
+                    if cnt > 0 { phase = max(phase, c.decodeBranch(cnt, on: d, residual: r, projection: p)) }
+                }
+                return phase + c.tail(projection: p, ffn: f, last: last)
+            }
         }
+    }
+
+    /// `layerLatency`, in O(1) in the decode model when the projection and residual devices are those of the state
+    /// (only attention counts on two devices and the FFN device differ): from the layer's three largest branches.
+    func layerLatencyCached(_ l: Int, minus a: Int, plus b: Int, amount k: Int, projection p: Int, ffn f: Int, residual r: Int)
+        -> Double
+    {
+        let c = t.base
+        let base = l * c.blocksPerLayer
+        guard c.model == .decode, p == devices[base + c.groups], r == residual(ofLayer: l) else {
+            return layerLatency(l, minus: a, plus: b, amount: k, projection: p, ffn: f, residual: r)
+        }
+        let n = c.n
+        var phase = r == p ? 0 : c.hiddenTransfer[r * n + p]
+        for i in (l * 3)..<(l * 3 + 3) {
+            let d = topDevice[i]
+            if d < 0 { break }
+            if d != a && d != b {
+                phase = max(phase, topValue[i])
+                break
+            }
+        }
+        if a >= 0 {
+            let ca = counts[l * n + a] - k
+            if ca > 0 { phase = max(phase, c.decodeBranch(ca, on: a, residual: r, projection: p)) }
+        }
+        if b >= 0 {
+            let cb = counts[l * n + b] + k
+            if cb > 0 { phase = max(phase, c.decodeBranch(cb, on: b, residual: r, projection: p)) }
+        }
+        return phase + c.tail(projection: p, ffn: f, last: l == c.layers - 1)
+    }
+
+    /// Recomputes layer l's latency and (decode) its three largest branches.
+    private mutating func recache(_ l: Int) {
+        layerCost[l] = cost(ofLayer: l)
+        let c = t.base
+        guard c.model == .decode else { return }
+        let n = c.n
+        let base = l * c.blocksPerLayer
+        let p = devices[base + c.groups]
+        let r = residual(ofLayer: l)
+        var v = (-Double.infinity, -Double.infinity, -Double.infinity)
+        var dv = (-1, -1, -1)
+        for d in 0..<n {
+            let cnt = counts[l * n + d]
+            if cnt <= 0 { continue }
+            let x = c.decodeBranch(cnt, on: d, residual: r, projection: p)
+            if x > v.0 {
+                v = (x, v.0, v.1)
+                dv = (d, dv.0, dv.1)
+            } else if x > v.1 {
+                v = (v.0, x, v.1)
+                dv = (dv.0, d, dv.1)
+            } else if x > v.2 {
+                v.2 = x
+                dv.2 = d
+            }
+        }
+        topValue[l * 3] = v.0
+        topValue[l * 3 + 1] = v.1
+        topValue[l * 3 + 2] = v.2
+        topDevice[l * 3] = dv.0
+        topDevice[l * 3 + 1] = dv.1
+        topDevice[l * 3 + 2] = dv.2
+    }
+
+    /// Total latency after a change confined to layer l: `amount` attention blocks from `minus` to `plus`, projection
+    /// and FFN on the given devices (the FFN device is also the next layer's residual in the decode model).
+    func latencyIfLayerChanged(_ l: Int, minus a: Int, plus b: Int, amount k: Int, projection p: Int, ffn f: Int) -> Double {
+        let c = t.base
+        var v = latency - layerCost[l] + layerLatencyCached(l, minus: a, plus: b, amount: k, projection: p, ffn: f, residual: residual(ofLayer: l))
+        let oldF = devices[l * c.blocksPerLayer + c.groups + 1]
+        if c.model == .decode && f != oldF && l + 1 < c.layers {
+            let nb = (l + 1) * c.blocksPerLayer
+            v += layerLatency(
+                l + 1, minus: -1, plus: -1, amount: 0, projection: devices[nb + c.groups], ffn: devices[nb + c.groups + 1],
+                residual: f) - layerCost[l + 1]
+        }
+        return v
+    }
+
+    /// Objective after moving block b to d alone (state unchanged).
+    func objectiveIfMoved(_ b: Int, to d: Int) -> Double {
+        let c = t.base
+        let l = b / c.blocksPerLayer
+        let k = b % c.blocksPerLayer
+        let base = l * c.blocksPerLayer
+        let p = devices[base + c.groups]
+        let f = devices[base + c.groups + 1]
+        let from = devices[b]
+        let lat: Double
+        if k < c.groups {
+            lat = latencyIfLayerChanged(l, minus: from, plus: d, amount: 1, projection: p, ffn: f)
+        } else if k == c.groups {
+            lat = latencyIfLayerChanged(l, minus: -1, plus: -1, amount: 0, projection: d, ffn: f)
+        } else {
+            lat = latencyIfLayerChanged(l, minus: -1, plus: -1, amount: 0, projection: p, ffn: d)
+        }
+        return lat + migrationIfMoved(b, to: d)
+    }
+
+    @inline(__always) private func contribution(_ b: Int, on d: Int) -> Double {
+        guard let previous = t.previous, previous[b] != d else { return 0 }
+        return t.migration[b * t.base.n + d]
+    }
+
+    /// Migration delay after moving block b to d alone.
+    func migrationIfMoved(_ b: Int, to d: Int) -> Double {
+        guard let previous = t.previous else { return 0 }
+        let from = devices[b]
+        if from == d { return migrationDelay }
+        let delta = contribution(b, on: d) - contribution(b, on: from)
+        if t.base.model == .reference { return migrationSum + delta }
+        let s = t.migrationSource[b]
+        if s >= 0 {
+            let others = s == topSource ? top2 : top1
+            return max(max(others, perSource[s] + delta), rebuild)
+        }
+        var r = 0.0
+        for x in rebuildBlocks {
+            let dev = x == b ? d : devices[x]
+            if dev != previous[x] { r = max(r, t.migration[x * t.base.n + dev]) }
+        }
+        return max(top1, r)
+    }
+
+    /// Migration delay after moving every block of `blocks` to `d` (scratch: n zeros, left zeroed).
+    func migrationIfMoved(_ blocks: [Int], to d: Int, scratch: inout [Double]) -> Double {
+        guard let previous = t.previous else { return 0 }
+        if t.base.model == .reference {
+            var v = migrationSum
+            for b in blocks { v += contribution(b, on: d) - contribution(b, on: devices[b]) }
+            return v
+        }
+        var anyRebuild = false
+        for b in blocks {
+            let s = t.migrationSource[b]
+            if s >= 0 { scratch[s] += contribution(b, on: d) - contribution(b, on: devices[b]) } else { anyRebuild = true }
+        }
+        var m = 0.0
+        for s in 0..<t.base.n {
+            m = max(m, perSource[s] + scratch[s])
+            scratch[s] = 0
+        }
+        var r = rebuild
+        if anyRebuild {
+            r = 0
+            for x in rebuildBlocks {
+                let dev = blocks.contains(x) ? d : devices[x]
+                if dev != previous[x] { r = max(r, t.migration[x * t.base.n + dev]) }
+            }
+        }
+        return max(m, r)
+    }
+
+    /// Migration delay after a swap of b1 and b2 (on different devices).
+    func migrationIfSwapped(_ b1: Int, _ b2: Int) -> Double {
+        guard let previous = t.previous else { return 0 }
+        let d1 = devices[b1]
+        let d2 = devices[b2]
+        let x1 = contribution(b1, on: d2) - contribution(b1, on: d1)
+        let x2 = contribution(b2, on: d1) - contribution(b2, on: d2)
+        if t.base.model == .reference { return migrationSum + x1 + x2 }
+        let s1 = t.migrationSource[b1]
+        let s2 = t.migrationSource[b2]
+        if s1 < 0 || s2 < 0 {
+            var m = 0.0
+            for s in 0..<t.base.n { m = max(m, perSource[s] + (s == s1 ? x1 : 0) + (s == s2 ? x2 : 0)) }
+            var r = 0.0
+            for x in rebuildBlocks {
+                let dev = x == b1 ? d2 : x == b2 ? d1 : devices[x]
+                if dev != previous[x] { r = max(r, t.migration[x * t.base.n + dev]) }
+            }
+            return max(m, r)
+        }
+        if s1 == s2 {
+            let others = s1 == topSource ? top2 : top1
+            return max(max(others, perSource[s1] + x1 + x2), rebuild)
+        }
+        var m = rebuild
+        if topSource != s1 && topSource != s2 { m = max(m, top1) } else {
+            for s in 0..<t.base.n where s != s1 && s != s2 { m = max(m, perSource[s]) }
+        }
+        return max(m, perSource[s1] + x1, perSource[s2] + x2)
     }
 
     private mutating func addMigration(_ b: Int, sign: Double) {
         guard let previous = t.previous, previous[b] != devices[b] else { return }
-        let c = t.migration[b * t.n + devices[b]]
-        switch t.model {
+        let c = t.migration[b * t.base.n + devices[b]]
+        switch t.base.model {
         case .reference: migrationSum += sign * c
         case .decode:
             let s = t.migrationSource[b]
@@ -87,29 +331,51 @@ struct LocalSearchState {
         }
     }
 
-    private mutating func refreshMigration(rebuildChanged: Bool = true) {
-        guard t.model == .decode, t.previous != nil else { return }
+    private mutating func refreshMigration(rebuildChanged: Bool) {
+        guard t.base.model == .decode, let previous = t.previous else { return }
         if rebuildChanged {
             rebuild = 0
-            for b in rebuildBlocks where devices[b] != t.previous![b] { rebuild = max(rebuild, t.migration[b * t.n + devices[b]]) }
+            for b in rebuildBlocks where devices[b] != previous[b] {
+                rebuild = max(rebuild, t.migration[b * t.base.n + devices[b]])
+            }
         }
-        var m = rebuild
-        for s in 0..<t.n { m = max(m, perSource[s]) }
-        migrationMax = m
+        topSource = -1
+        top1 = 0
+        top2 = 0
+        for s in 0..<t.base.n {
+            let v = perSource[s]
+            if v > top1 || topSource < 0 {
+                top2 = topSource < 0 ? 0 : top1
+                top1 = v
+                topSource = s
+            } else if v > top2 {
+                top2 = v
+            }
+        }
+        top1 = max(top1, 0)
+        top2 = max(top2, 0)
     }
+
+    @inline(__always) private func over(_ d: Int) -> Bool { memory[d] < 0 || budget[d] < 0 }
 
     /// Moves block b to device d and re-costs what changed.
     mutating func move(_ b: Int, to d: Int) {
         let from = devices[b]
         if from == d { return }
-        let n = t.n
-        let l = b / t.blocksPerLayer
-        let (m, c) = demand(b)
+        let c = t.base
+        let n = c.n
+        let l = b / c.blocksPerLayer
+        let (m, bu) = demand(b)
+        version &+= 1
         addMigration(b, sign: -1)
+        let wasOver = (over(from) ? 1 : 0) + (over(d) ? 1 : 0)
         memory[from] += m
-        budget[from] += c
+        budget[from] += bu
         memory[d] -= m
-        budget[d] -= c
+        budget[d] -= bu
+        overloaded += (over(from) ? 1 : 0) + (over(d) ? 1 : 0) - wasOver
+        if !c.usable[from] { offline -= 1 }
+        if !c.usable[d] { offline += 1 }
         if isAttention(b) {
             counts[l * n + from] -= 1
             counts[l * n + d] += 1
@@ -119,22 +385,26 @@ struct LocalSearchState {
         refreshMigration(rebuildChanged: t.previous != nil && t.migrationSource[b] < 0)
         relayer(l)
         // The FFN's device is the next layer's residual in the decode model.
-        if t.model == .decode && b % t.blocksPerLayer == t.groups + 1 && l + 1 < t.layers { relayer(l + 1) }
+        if c.model == .decode && b % c.blocksPerLayer == c.groups + 1 && l + 1 < c.layers { relayer(l + 1) }
     }
 
     private mutating func relayer(_ l: Int) {
-        let c = cost(ofLayer: l)
-        latency += c - layerCost[l]
-        layerCost[l] = c
+        let old = layerCost[l]
+        recache(l)
+        latency += layerCost[l] - old
     }
 
-    /// Recomputes the latency from scratch (drops the rounding drift of incremental updates).
+    /// Recomputes latency and migration from scratch (drops the rounding drift of incremental updates).
     mutating func resync() {
-        latency = t.constant
-        for l in 0..<t.layers {
-            layerCost[l] = cost(ofLayer: l)
+        let c = t.base
+        latency = c.constant
+        for l in 0..<c.layers {
+            recache(l)
             latency += layerCost[l]
         }
-        refreshMigration()
+        migrationSum = 0
+        for s in perSource.indices { perSource[s] = 0 }
+        for b in devices.indices { addMigration(b, sign: 1) }
+        refreshMigration(rebuildChanged: true)
     }
 }

@@ -58,4 +58,55 @@ import Testing
         // Memory forces at least 8 devices into use.
         #expect(Set(plan.placement.devices).count >= 8)
     }
+
+    /// Re-plans of models above the all-pairs size take the warm-start path (previous placement repaired, then
+    /// searched): the reported objective is still the cost model's (migration table from the one-layer copy included,
+    /// lost caches rebuilt when the previous device went offline), and staying put is never beaten by a worse plan.
+    @Test(arguments: 0..<12) func warmStartAgreesWithTheCostModel(_ seed: Int) throws {
+        let i = ExactTestInstances.decode(
+            seed: UInt64(seed + 9700), devices: 6, layers: 24, groups: 3, withPrevious: true, offline: seed % 3 == 2)
+        let r = i.request
+        guard let plan = try? LocalSearchPlanner().plan(r) else { return }
+        #expect(plan.evaluation.isFeasible)
+        #expect(ExactTestInstances.close(plan.notes["objective_s"]!, plan.objective.value, 1e-9), "\(i)")
+        let previous = try #require(r.previous)
+        if r.costModel.evaluate(previous, on: r.state, at: r.position).isFeasible {
+            let stay = r.costModel.objective(previous, previous: previous, on: r.state, at: r.position).value
+            #expect(plan.objective.value <= stay * (1 + 1e-9), "\(i): \(plan.objective.value) > stay \(stay)")
+        }
+    }
+
+    /// Llama-2-7B-shaped model (32 layers, 32 attention groups) on 25 devices: a re-plan after the devices slowed down
+    /// is feasible, agrees with the cost model and is no worse than staying.
+    @Test func llamaShapedReplan() throws {
+        let shape = ModelShape(
+            name: "llama-2-7b-shaped", layerCount: 32, modelDim: 4096, headCount: 32, kvHeadCount: 32, headDim: 128,
+            ffnDim: 11008, vocabSize: 32000, weightBytes: 0.5625)
+        let model = DecodeCostModel(shape: shape, weightsPreloaded: true)
+        let position = TokenPosition(promptLength: 512, generated: 10)
+        let total = model.demands(at: position).reduce(0) { $0 + $1.memory.value }
+        let ctl = model.controllerMemory(at: position).value
+        var rng = ExactTestRandom(seed: 7)
+        var devices: [Device] = []
+        for k in 0..<25 {
+            devices.append(Device(
+                id: "d\(k)", memory: Bytes(total / 6 + (k == 0 ? ctl : 0)),
+                compute: FLOPsPerSecond(gigaflops: rng.uniform(20, 200)),
+                memoryBandwidth: BytesPerSecond(gigabytesPerSecond: rng.uniform(10, 100))))
+        }
+        let cluster = try Cluster.fullMesh(devices: devices, bandwidth: BytesPerSecond(gigabitsPerSecond: 5), latency: Seconds(milliseconds: 0.5))
+        let first = try LocalSearchPlanner().plan(PlanningRequest(costModel: model, state: cluster.nominalState, position: position))
+        #expect(first.evaluation.isFeasible)
+        // Half of the devices in use slow down fourfold.
+        let used = Set(first.placement.devices).sorted()
+        var bandwidth = cluster.nominalState.memoryBandwidth
+        for d in used.prefix(used.count / 2 + 1) { bandwidth[d] = BytesPerSecond(bandwidth[d].value / 4) }
+        let state = cluster.nominalState.with(memoryBandwidth: bandwidth)
+        let r = PlanningRequest(costModel: model, state: state, position: position, previous: first.placement)
+        let plan = try LocalSearchPlanner().plan(r)
+        #expect(plan.evaluation.isFeasible)
+        #expect(ExactTestInstances.close(plan.notes["objective_s"]!, plan.objective.value, 1e-9))
+        let stay = model.objective(first.placement, previous: first.placement, on: state, at: position).value
+        #expect(plan.objective.value <= stay * (1 + 1e-9))
+    }
 }
