@@ -17,7 +17,11 @@ struct ExactBlockClass: Sendable {
 /// - the layer being built: its exact minimum over the remaining attention blocks without migration (reference: every
 ///   makespan level λ with the cheapest gathers; decode: the bottleneck of the k cheapest increments);
 /// - later layers: a dynamic program over layers of the same per-layer relaxation;
-/// - migration: what is already committed (the reference sum and the decode per-link maximum only grow).
+/// - migration: what is already committed (the reference sum and the decode per-link maximum only grow); with a
+///   previous placement the reference bound of the layer being built also charges its unplaced attention blocks'
+///   migration (`transportBound`: per makespan level, a transportation problem of their classes to the room left).
+/// An infinite bound (no room for what is left) prunes even without an incumbent, which makes infeasibility proofs
+/// quick; states at layer boundaries are deduplicated (`memo`).
 struct ExactSearch {
     let t: ExactCostTables
     let classes: [[ExactBlockClass]]
