@@ -2,7 +2,7 @@ public import HeadwayCore
 
 /// Timings of the exact and headway planners on seeded instances, for `headway bench planner`.
 /// Keys (all milliseconds, mean over the instances; `*_max_ms` the slowest; `*_optimal` the fraction proven optimal
-/// within the limit, `*_gap` the largest proven gap):
+/// within the limit, `*_infeasible` the fraction proven to have no feasible placement, `*_gap` the largest proven gap):
 /// - `exact.reference.1layer.8heads.5dev[.prev]`, `exact.decode.1layer.8groups.5dev[.prev]`: paper-sized single layer
 ///   (goal < 100 ms), without and with a previous placement (the optimum at an earlier position, perturbed);
 /// - `exact.reference.1layer.32heads.5dev[.prev]`: the LARGE preset's 32 heads (goal < 5 s);
@@ -18,9 +18,14 @@ public enum ExactBenchmark {
             var times: [Double] = []
             var optimal = 0.0
             var gap = 0.0
+            var infeasible = 0.0
             for r in requests {
                 let start = ContinuousClock.now
-                let plan = try? planner.plan(r)
+                var plan: Plan?
+                do { plan = try planner.plan(r) } catch {
+                    // A proof of infeasibility, not a search stopped by the limit.
+                    if error.code == .infeasible && !error.message.contains("within the limit") { infeasible += 1 }
+                }
                 let elapsed = ContinuousClock.now - start
                 times.append(Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) * 1e-15)
                 optimal += plan?.notes["optimal"] ?? 0
@@ -31,6 +36,7 @@ public enum ExactBenchmark {
             if planner is ExactPlanner {
                 out["\(key)_optimal"] = optimal / Double(max(requests.count, 1))
                 out["\(key)_gap"] = gap
+                out["\(key)_infeasible"] = infeasible / Double(max(requests.count, 1))
             }
         }
         let exact = ExactPlanner(timeLimit: timeLimit)

@@ -17,7 +17,11 @@ struct ExactBlockClass: Sendable {
 /// - the layer being built: its exact minimum over the remaining attention blocks without migration (reference: every
 ///   makespan level λ with the cheapest gathers; decode: the bottleneck of the k cheapest increments);
 /// - later layers: a dynamic program over layers of the same per-layer relaxation;
-/// - migration: what is already committed (the reference sum and the decode per-link maximum only grow).
+/// - migration: what is already committed (the reference sum and the decode per-link maximum only grow); with a
+///   previous placement the reference bound of the layer being built also charges its unplaced attention blocks'
+///   migration (`transportBound`: per makespan level, a transportation problem of their classes to the room left).
+/// An infinite bound (no room for what is left) prunes even without an incumbent, which makes infeasibility proofs
+/// quick; states at layer boundaries are deduplicated (`memo`).
 struct ExactSearch {
     let t: ExactCostTables
     let classes: [[ExactBlockClass]]
@@ -30,6 +34,25 @@ struct ExactSearch {
     private var futureBound: [Double] = []
     /// Devices sorted by per-head gather cost to each projection device (reference bound).
     private var gatherOrder: [[Int]] = []
+    /// Reference: gather time of one head output from d to the projection on p, [p·n + d].
+    private var gatherUnit: [Double] = []
+    /// Reference with a previous placement: the unplaced attention blocks of the layer being built as a
+    /// transportation problem (gather + migration per block) at each makespan level.
+    private var transport: ExactTransport
+
+    /// Dominance at layer boundaries: the rest of the problem depends only on the residual device and how many
+    /// attention, projection and FFN blocks each device already holds (memory and budget left), and the migration
+    /// objective is additive (reference) or absent (decode without a previous placement). A partial placement
+    /// reaching the same state with a value no lower than one already expanded cannot lead to anything better.
+    private struct StateKey: Hashable { var a: UInt64; var b: UInt64 }
+    private var memo: [StateKey: Double] = [:]
+    private let memoEnabled: Bool
+    /// Blocks held per device: attention [d], projection [n + d], FFN [2n + d].
+    private var usage: [Int]
+    private let headBits: Int
+    private let layerBits: Int
+    /// Entries kept at most (the table stops growing, the search stays exact).
+    private let memoLimit = 1 << 20
 
     // Search state.
     private var memory: [Double]
@@ -41,6 +64,7 @@ struct ExactSearch {
     private var perSource: [Double]
     private var migrationMax = 0.0
     private var remainingMemory: Double
+    private var remainingBudget: Double
     private var takenScratch: [Int]
     private var limitScratch: [Int]
     private var valueScratch: [Double]
@@ -91,9 +115,21 @@ struct ExactSearch {
         perSource = Array(repeating: 0, count: n)
         remainingMemory = Double(tables.layers)
             * (Double(tables.groups) * tables.attentionMemory + tables.projectionMemory + tables.ffnMemory)
+        remainingBudget = Double(tables.layers)
+            * (Double(tables.groups) * tables.attentionBudget + tables.projectionBudget + tables.ffnBudget)
         takenScratch = Array(repeating: 0, count: n)
         limitScratch = Array(repeating: 0, count: n)
         valueScratch = Array(repeating: 0, count: n)
+        transport = ExactTransport(n: n, maxClasses: max(1, classes.map(\.count).max() ?? 1))
+        usage = Array(repeating: 0, count: 3 * n)
+        func bits(_ v: Int) -> Int { v <= 0 ? 1 : Int.bitWidth - v.leadingZeroBitCount }
+        headBits = bits(tables.layers * tables.groups)
+        layerBits = bits(tables.layers)
+        let keyBits = layerBits + bits(n) + n * (headBits + 2 * layerBits)
+        memoEnabled = tables.layers > 1 && keyBits <= 128 && (tables.model == .reference || tables.previous == nil)
+        var unit = Array(repeating: 0.0, count: n * n)
+        for p in 0..<n { for d in 0..<n { unit[p * n + d] = tables.referenceGather(1, from: d, to: p) } }
+        gatherUnit = unit
         if let incumbent {
             let (value, feasible) = tables.objective(incumbent)
             bestValue = feasible ? value : .infinity
@@ -119,6 +155,8 @@ struct ExactSearch {
     private var currentMigration: Double { t.model == .reference ? migrationSum : migrationMax }
 
     @inline(__always) private func prunes(_ bound: Double) -> Bool {
+        // An infinite bound is a proof that no feasible completion exists (the bounds respect the node's capacity).
+        if bound == .infinity { return true }
         if bestValue.isFinite { return bound >= bestValue - tolerance * bestValue }
         // Without a finite incumbent only a feasible placement is sought; once one exists nothing can beat +inf.
         return best != nil
@@ -151,7 +189,12 @@ struct ExactSearch {
 
     /// Lower bound on the attention phase of a layer with `counts` placed and `k` attention blocks still to place.
     /// `caps`: whether to respect the node's memory (false for the future-layer relaxation).
-    private mutating func phaseBound(residual r: Int, projection p: Int, remaining k: Int, counts: [Int], caps: Bool) -> Double {
+    /// `open`: the layer, class, position in the class's device order and blocks of that class left, at a node of the
+    /// search; with a previous placement the reference bound then charges the unplaced blocks' migration too.
+    private mutating func phaseBound(
+        residual r: Int, projection p: Int, remaining k: Int, counts: [Int], caps: Bool,
+        open: (layer: Int, classIndex: Int, position: Int, left: Int)? = nil
+    ) -> Double {
         let n = t.n
         var current: Double
         var gathers = 0.0
@@ -192,6 +235,9 @@ struct ExactSearch {
             if m < 0 || v > level { break }
             take(m, counts[m], r, p)
         }
+        if t.previous != nil, let open {
+            return transportBound(level: level, projection: p, counts: counts, residual: r, open: open) + gathers
+        }
         var best = level + fill(k: k, projection: p)
         while true {
             let (m, v) = smallestValue()
@@ -206,6 +252,49 @@ struct ExactSearch {
             best = min(best, level + fill(k: k, projection: p))
         }
         return best + gathers
+    }
+
+    /// The reference bound with migration: min over makespan levels λ of λ + the least gather + migration cost of
+    /// the unplaced blocks in the room under λ (a transportation problem over their classes; the current class may
+    /// no longer use the devices before `position` in its order). `takenScratch` holds the room at the first level.
+    private mutating func transportBound(
+        level start: Double, projection p: Int, counts: [Int], residual r: Int,
+        open: (layer: Int, classIndex: Int, position: Int, left: Int)
+    ) -> Double {
+        let n = t.n
+        let layerClasses = classes[open.layer]
+        transport.reset()
+        for j in open.classIndex..<layerClasses.count {
+            let cls = layerClasses[j]
+            let count = j == open.classIndex ? open.left : cls.blocks.count
+            guard count > 0 else { continue }
+            let k = transport.addClass(count)
+            for d in 0..<n {
+                var allowed = t.usable[d]
+                if j == open.classIndex { for i in 0..<open.position where cls.order[i] == d { allowed = false } }
+                transport.setCost(k, d, allowed ? gatherUnit[p * n + d] + cls.migration[d] : .infinity)
+            }
+        }
+        for d in 0..<n { transport.setRoom(d, takenScratch[d]) }
+        transport.solve()
+        let floor = transport.floor
+        var level = start
+        var best = level + transport.total
+        while true {
+            let (m, v) = smallestValue()
+            if m < 0 || v + floor >= best { break }
+            level = v
+            take(m, counts[m], r, p)
+            transport.grow(m)
+            while true {
+                let (m2, v2) = smallestValue()
+                if m2 < 0 || v2 > level { break }
+                take(m2, counts[m2], r, p)
+                transport.grow(m2)
+            }
+            best = min(best, level + transport.total)
+        }
+        return best
     }
 
     @inline(__always) private func nextValue(_ d: Int, _ count: Int, _ r: Int, _ p: Int) -> Double {
@@ -305,12 +394,14 @@ struct ExactSearch {
         memory[d] -= Double(c) * m
         budget[d] -= Double(c) * b
         remainingMemory -= Double(c) * m
+        remainingBudget -= Double(c) * b
     }
 
     private mutating func unhost(_ c: Int, memory m: Double, budget b: Double, on d: Int) {
         memory[d] += Double(c) * m
         budget[d] += Double(c) * b
         remainingMemory += Double(c) * m
+        remainingBudget += Double(c) * b
     }
 
     private var freeMemoryTotal: Double {
@@ -319,12 +410,62 @@ struct ExactSearch {
         return s
     }
 
+    /// Compute budget left on the usable devices (+inf in the decode model).
+    private var freeBudgetTotal: Double {
+        var s = 0.0
+        for d in usableDevices where budget[d] > 0 { s += budget[d] }
+        return s
+    }
+
+    /// Whether the memory and budget left can hold, in total, what is still unplaced (a necessary condition).
+    private var fitsInTotal: Bool {
+        remainingMemory <= freeMemoryTotal + 1e-9 * remainingMemory
+            && (t.model == .decode || remainingBudget <= freeBudgetTotal + 1e-9 * remainingBudget)
+    }
+
+    /// The state reached at the start of layer l with residual r (valid when `memoEnabled`).
+    private func stateKey(_ l: Int, _ r: Int) -> StateKey {
+        var a: UInt64 = 0
+        var b: UInt64 = 0
+        var used = 0
+        func push(_ v: Int, _ w: Int) {
+            if used + w <= 64 {
+                a |= UInt64(v) << UInt64(used)
+            } else if used >= 64 {
+                b |= UInt64(v) << UInt64(used - 64)
+            } else {
+                a |= UInt64(v) << UInt64(used)
+                b |= UInt64(v) >> UInt64(64 - used)
+            }
+            used += w
+        }
+        push(l, layerBits)
+        push(r, Int.bitWidth - t.n.leadingZeroBitCount)
+        for d in 0..<t.n {
+            push(usage[d], headBits)
+            push(usage[t.n + d], layerBits)
+            push(usage[2 * t.n + d], layerBits)
+        }
+        return StateKey(a: a, b: b)
+    }
+
     private mutating func exploreLayer(_ l: Int, residual r: Int) {
         if l == t.layers {
             record()
             return
         }
         let n = t.n
+        if !fitsInTotal { return }
+        if memoEnabled && l > 0 {
+            let key = stateKey(l, r)
+            let value = completed + currentMigration
+            if let seen = memo[key] {
+                if seen <= value { return }
+                memo[key] = value
+            } else if memo.count < memoLimit {
+                memo[key] = value
+            }
+        }
         if stop(bound: completed + currentMigration + futureBound[l * n + r]) { return }
         let base = l * t.blocksPerLayer
         let pBlock = base + t.groups
@@ -334,16 +475,20 @@ struct ExactSearch {
             let pSaved = migrate(1, cost: t.migration[pBlock * n + p], source: t.migrationSource[pBlock], previous: pPrev, to: p)
             host(1, memory: t.projectionMemory, budget: t.projectionBudget, on: p)
             devices[pBlock] = p
+            usage[n + p] += 1
             for f in usableDevices where memory[f] >= t.ffnMemory && budget[f] >= t.ffnBudget {
                 let fSaved = migrate(1, cost: t.migration[fBlock * n + f], source: t.migrationSource[fBlock], previous: t.previous?[fBlock], to: f)
                 host(1, memory: t.ffnMemory, budget: t.ffnBudget, on: f)
                 devices[fBlock] = f
+                usage[2 * n + f] += 1
                 let first = classes[l].first
                 exploreClass(l, residual: r, projection: p, ffn: f, classIndex: 0, position: 0,
                     remaining: first?.blocks.count ?? 0, offset: 0, left: t.groups)
+                usage[2 * n + f] -= 1
                 unhost(1, memory: t.ffnMemory, budget: t.ffnBudget, on: f)
                 restore(fSaved, source: t.migrationSource[fBlock])
             }
+            usage[n + p] -= 1
             unhost(1, memory: t.projectionMemory, budget: t.projectionBudget, on: p)
             restore(pSaved, source: t.migrationSource[pBlock])
         }
@@ -357,7 +502,7 @@ struct ExactSearch {
     ) {
         let n = t.n
         let last = l == t.layers - 1
-        if remainingMemory > freeMemoryTotal + 1e-9 * remainingMemory { return }
+        if !fitsInTotal { return }
         if left == 0 {
             let latency = counts.withUnsafeBufferPointer {
                 t.layerLatency(counts: $0, projection: p, ffn: f, residual: r, last: last)
@@ -375,7 +520,8 @@ struct ExactSearch {
                 remaining: classes[l][ci + 1].blocks.count, offset: 0, left: left)
             return
         }
-        let phase = phaseBound(residual: r, projection: p, remaining: left, counts: counts, caps: true)
+        let phase = phaseBound(residual: r, projection: p, remaining: left, counts: counts, caps: true,
+            open: (l, ci, position, remaining))
         let bound = completed + phase + t.tail(projection: p, ffn: f, last: last) + futureBound[(l + 1) * n + f]
             + currentMigration
         if stop(bound: bound) { return }
@@ -390,10 +536,12 @@ struct ExactSearch {
             let saved = migrate(c, cost: cls.migration[d], source: cls.source, previous: cls.previous, to: d)
             host(c, memory: t.attentionMemory, budget: t.attentionBudget, on: d)
             counts[d] += c
+            usage[d] += c
             for i in offset..<(offset + c) { devices[cls.blocks[i]] = d }
             exploreClass(l, residual: r, projection: p, ffn: f, classIndex: ci, position: position + 1,
                 remaining: remaining - c, offset: offset + c, left: left - c)
             counts[d] -= c
+            usage[d] -= c
             unhost(c, memory: t.attentionMemory, budget: t.attentionBudget, on: d)
             restore(saved, source: cls.source)
             c -= 1

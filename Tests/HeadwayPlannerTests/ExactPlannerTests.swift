@@ -40,6 +40,35 @@ import Testing
         #expect(ExactTestInstances.close(timed.objective.value, full.objective.value))
     }
 
+    /// The large case: 32 heads × 5 devices under the reference model with a previous placement (a random
+    /// one: five classes of heads; or the optimum before one device's links halved: few blocks want to move). The
+    /// search must finish with a proof, not stop at its limit; the limit only turns a regression into a failure.
+    @Test(arguments: 0..<4) func thirtyTwoHeadsWithPreviousAreProvenOptimal(_ seed: Int) throws {
+        let i = ExactTestInstances.reference(seed: UInt64(9100 + seed), devices: 5, heads: 32, withPrevious: seed % 2 == 0)
+        var r = i.request
+        if seed % 2 == 1 {
+            r.previous = try ExactPlanner().plan(r).placement
+            let cut = r.state.cluster.devices[seed % 5].id
+            r.state = r.state.with(linkBandwidth: zip(r.state.cluster.links, r.state.linkBandwidth).map {
+                $0.a == cut || $0.b == cut ? $1 * 0.5 : $1
+            })
+        }
+        let plan = try ExactPlanner(timeLimit: .seconds(300)).plan(r)
+        #expect(plan.notes["optimal"] == 1, "\(i): \(plan.notes)")
+        #expect(plan.notes["gap"] == 0)
+        #expect(ExactTestInstances.close(plan.notes["lower_bound_s"]!, plan.objective.value))
+        #expect(plan.objective.value <= plan.notes["incumbent_s"]! * (1 + 1e-12))
+        #expect(r.costModel.evaluate(plan.placement, on: r.state, at: r.position).isFeasible)
+        let check = r.costModel.objective(plan.placement, previous: r.previous, on: r.state, at: r.position).value
+        #expect(ExactTestInstances.close(plan.objective.value, check), "\(i): \(plan.objective.value) vs \(check)")
+        // Staying put, where it fits, is never better than the optimum.
+        let previous = try #require(r.previous)
+        if r.costModel.evaluate(previous, on: r.state, at: r.position).isFeasible {
+            let stay = r.costModel.objective(previous, previous: previous, on: r.state, at: r.position).value
+            #expect(plan.objective.value <= stay * (1 + 1e-12))
+        }
+    }
+
     @Test func infeasibleIsReported() throws {
         var i = ExactTestInstances.decode(seed: 3, devices: 3, layers: 1, groups: 2, withPrevious: false)
         i.request.state = i.request.state.with(memory: i.request.state.memory.map { $0 * 0.01 })
