@@ -9,7 +9,7 @@ H=.build/release/headway
 out=out/results
 mkdir -p "$out"
 run() { local name=$1; shift; echo "== $name: headway $*" >&2; "$H" "$@" > "$out/$name"; }
-run bench-planner.json bench planner --json
+run bench-planner.json bench planner --json --exact --exact-instances 5
 run simulate-default.txt simulate --quiet
 run small-scale-decode.txt study small-scale
 run small-scale-reference.txt study small-scale --cost-model reference
