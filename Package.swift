@@ -6,7 +6,10 @@ let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package
 let yams: Target.Dependency = .product(name: "Yams", package: "Yams")  // YAML scenario files (CLI/Simulator loading)
 
 /// Kernels must be built for a CPU with AVX2 + FMA: `SIMD16<Float>` FMA otherwise lowers to per-lane libm calls (15x slower).
-let kernelSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+/// The engine is built for `cascadelake` (AVX-512 F/BW/DQ/VL + VNNI: Intel Cascade Lake / Ice Lake and later, AMD Zen 4
+/// and later), for the `vpdpbusd` dot kernels. The binary needs those features: `LlamaModel` checks them at load
+/// (`CPUFeatures.check()`) and throws `unsupported-cpu` rather than crashing with SIGILL.
+let kernelSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "cascadelake"])]
 
 let package = Package(
     name: "Headway",

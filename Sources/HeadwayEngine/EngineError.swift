@@ -23,6 +23,8 @@ public struct EngineError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let badCacheSnapshot = Code("bad-cache-snapshot")
         /// The context window is full.
         public static let contextFull = Code("context-full")
+        /// The CPU lacks instructions the engine was built for (see `CPUFeatures`).
+        public static let unsupportedCPU = Code("unsupported-cpu")
     }
     public var code: Code
     public var message: String

@@ -47,11 +47,13 @@ extension Kernels {
         case portable
         /// AVX2 intrinsics (x86-64 only).
         case avx2
+        /// AVX512-VNNI/VL intrinsics, four rows at a time (x86-64 only; the engine is built for such CPUs).
+        case vnni
 
         /// The fastest backend on this machine.
         public static var best: Q8Backend {
             #if arch(x86_64)
-            .avx2
+            .vnni
             #else
             .portable
             #endif
@@ -59,7 +61,7 @@ extension Kernels {
         /// The backends this build can run.
         public static var available: [Q8Backend] {
             #if arch(x86_64)
-            [.portable, .avx2]
+            [.portable, .avx2, .vnni]
             #else
             [.portable]
             #endif
@@ -80,7 +82,11 @@ extension Kernels {
                 let q = UnsafeRawPointer(xq.tokenQs(t)), s = xq.tokenScales(t), m = xq.tokenSums(t)
                 let o = out + t * w.rows
                 #if arch(x86_64)
-                if backend == .avx2 {
+                if backend == .vnni, w.type != .f16, w.type != .f32 {
+                    vnniTile(w, tile, q, s, m, o, blocks: blocks)
+                    continue
+                }
+                if backend == .avx2 || backend == .vnni {
                     switch w.type {
                     case .q4_1:
                         var r = tile.lowerBound

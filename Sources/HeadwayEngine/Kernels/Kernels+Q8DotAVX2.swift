@@ -4,7 +4,7 @@ import _Builtin_intrinsics.intel
 /// AVX2 versions of the quantized dot kernels, using the same instructions as llama.cpp's x86 path
 /// (`vpmaddubsw` + `vpmaddwd`: 8 Int32 lanes of 4 consecutive products, one FMA per block, `hsum_float_8`).
 /// They give bit-identical results to the portable kernels in `Kernels+Q8Dot.swift` (same lane grouping and
-/// summation order) in about a third of the instructions. The only x86-specific code in the engine.
+/// summation order) in about a third of the instructions. `Kernels+Q8DotVNNI.swift` has the AVX512-VNNI versions.
 extension Kernels {
     @inline(__always)
     static func avx2Ones() -> __m256i { _mm256_set1_epi16(1) }

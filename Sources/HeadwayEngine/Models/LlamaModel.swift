@@ -21,6 +21,7 @@ public struct LlamaModel: Sendable {
     }
 
     public init(file: GGUFFile) throws(EngineError) {
+        try CPUFeatures.check()
         self.file = file
         configuration = try LlamaConfiguration(gguf: file)
         weights = try LlamaWeights(gguf: file, configuration: configuration)

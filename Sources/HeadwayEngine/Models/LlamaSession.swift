@@ -18,6 +18,9 @@ public struct LlamaSession {
     public var feedForward: [FeedForwardBlock]
     public var lmHead: LMHeadBlock
     private let workspace: Workspace
+    /// Per layer, the Q, K and V matrices of all groups (each group's rows are a contiguous slice of these), so one
+    /// pool job computes every group's projections.
+    private let fusedQKV: [(q: WeightMatrix, k: WeightMatrix, v: WeightMatrix)]
 
     public init(model: LlamaModel, contextLength: Int = 2048, pool: WorkerPool, maxBatch: Int = 32) {
         let c = model.configuration
@@ -33,12 +36,14 @@ public struct LlamaSession {
         projection = (0..<c.layerCount).map { model.projectionBlock(layer: $0) }
         feedForward = (0..<c.layerCount).map { model.feedForwardBlock(layer: $0) }
         lmHead = model.lmHeadBlock()
+        fusedQKV = model.weights.layers.map { ($0.wq, $0.wk, $0.wv) }
         let scratch = max(
             AttentionBlock.scratchCount(c, tokens: maxBatch, capacity: contextLength, threads: pool.threads),
+            Self.fusedAttentionScratchCount(c, tokens: maxBatch, capacity: contextLength, threads: pool.threads),
             ProjectionBlock.scratchCount(c, tokens: maxBatch), FeedForwardBlock.scratchCount(c, tokens: maxBatch),
             LMHeadBlock.scratchCount(c, tokens: 1))
         workspace = Workspace(residual: maxBatch * c.modelDim, heads: maxBatch * c.queryDim, scratch: scratch,
-                              logits: c.vocabSize)
+                              logits: c.vocabSize, groups: c.kvHeadCount)
     }
 
     /// Tokens processed so far (= the position of the next token).
@@ -105,10 +110,7 @@ public struct LlamaSession {
         let (x, heads, scratch) = (workspace.residual, workspace.heads, workspace.scratch)
         try embedding.forward(tokens, out: x)
         for l in 0..<c.layerCount {
-            for g in 0..<c.kvHeadCount {
-                attention[l * c.kvHeadCount + g].forward(
-                    x, tokens: n, out: heads + g * c.groupDim, outStride: c.queryDim, scratch: scratch, pool: pool)
-            }
+            attentionLayer(l, x, tokens: n, heads: heads, scratch: scratch)
             projection[l].forward(heads: heads, residual: x, tokens: n, scratch: scratch, pool: pool)
             feedForward[l].forward(residual: x, tokens: n, scratch: scratch, pool: pool)
         }
@@ -123,13 +125,89 @@ public struct LlamaSession {
     }
 }
 
+extension LlamaSession {
+    static func fusedAttentionScratchCount(_ c: LlamaConfiguration, tokens n: Int, capacity: Int, threads: Int) -> Int {
+        n * (c.modelDim + c.queryDim + 2 * c.kvHeadCount * c.headDim) + threads * capacity
+            + Q8Activations.floatCount(tokens: n, cols: c.modelDim)
+    }
+
+    /// All attention blocks of layer `l` at once, with the same numbers as running each group's
+    /// `AttentionBlock.forward` in turn: one RMSNorm and quantization, one pool job for the Q/K/V rows of every
+    /// group, each group's RoPE and cache append, then one pool job for every head's attention over its group's cache.
+    fileprivate mutating func attentionLayer(
+        _ l: Int, _ x: UnsafePointer<Float>, tokens n: Int, heads: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
+        let c = model.configuration
+        let (d, hd, gd, qpg, kv) = (c.modelDim, c.headDim, c.groupDim, c.queriesPerGroup, c.kvHeadCount)
+        let qd = c.queryDim, kd = kv * hd
+        let first = l * kv
+        let capacity = attention[first].cache.capacity
+        precondition(attention[first].cache.count + n <= capacity, "L\(l): context of \(capacity) exceeded")
+        let xn = scratch
+        let q = xn + n * d
+        let k = q + n * qd
+        let v = k + n * kd
+        let scores = v + n * kd
+        let xq = Q8Activations(carving: scores + pool.threads * capacity, tokens: n, cols: d)
+        attention[first].norm.withUnsafeBufferPointer { w in
+            for t in 0..<n { Kernels.rmsNorm(x + t * d, weight: w.baseAddress!, epsilon: c.rmsEpsilon, count: d, into: xn + t * d) }
+        }
+        Kernels.quantizeActivations(xn, into: xq)
+        let (wq, wk, wv) = fusedQKV[l]
+        let total = qd + 2 * kd
+        pool.perform(chunks: pool.chunksFor(rows: total)) { part, parts in
+            let r = WorkerPool.split(total, part: part, parts: parts)
+            func clamp(_ lo: Int, _ hi: Int) -> Range<Int> {
+                let a = min(max(r.lowerBound, lo), hi), b = min(max(r.upperBound, lo), hi)
+                return (a - lo)..<(b - lo)
+            }
+            Kernels.matMulQ8(wq, xn, xq, n: n, q, rows: clamp(0, qd))
+            Kernels.matMulQ8(wk, xn, xq, n: n, k, rows: clamp(qd, qd + kd))
+            Kernels.matMulQ8(wv, xn, xq, n: n, v, rows: clamp(qd + kd, total))
+        }
+        let start = attention[first].cache.count
+        let pointers = workspace.cachePointers
+        for g in 0..<kv {
+            let b = first + g
+            let rope = attention[b].rope
+            for t in 0..<n {
+                let qg = q + t * qd + g * gd, kg = k + t * kd + g * hd
+                rope.withAngles(start + t) { cos, sin in
+                    Kernels.rope(qg, heads: qpg, headDim: hd, cos: cos, sin: sin)
+                    Kernels.rope(kg, heads: 1, headDim: hd, cos: cos, sin: sin)
+                }
+                Kernels.roundToHalf(qg, count: gd)
+                attention[b].cache.append(key: kg, value: v + t * kd + g * hd)
+            }
+            // The caches are not mutated again until the attention job below has finished.
+            pointers[2 * g] = attention[b].cache.keys.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress!) }
+            pointers[2 * g + 1] = attention[b].cache.values.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress!) }
+        }
+        let headCount = c.headCount
+        pool.perform { part, parts in
+            for item in WorkerPool.split(n * headCount, part: part, parts: parts) {
+                let (t, h) = item.quotientAndRemainder(dividingBy: headCount)
+                let g = h / qpg
+                AttentionBlock.attend(
+                    query: q + t * qd + h * hd, keys: pointers[2 * g]!, values: pointers[2 * g + 1]!,
+                    length: start + t + 1, headDim: hd, scores: scores + part * capacity, out: heads + t * qd + h * hd)
+            }
+        }
+    }
+}
+
 /// Activation buffers of a session, allocated once (64-byte aligned).
 private final class Workspace {
     let residual, heads, scratch: UnsafeMutablePointer<Float>
     let logitsCount: Int
     let logits: UnsafeMutableBufferPointer<Float>
+    /// Per group of the current layer: its K and V cache storage (filled by `attentionLayer`).
+    let cachePointers: UnsafeMutablePointer<UnsafeRawPointer?>
 
-    init(residual r: Int, heads h: Int, scratch s: Int, logits l: Int) {
+    init(residual r: Int, heads h: Int, scratch s: Int, logits l: Int, groups: Int) {
+        cachePointers = .allocate(capacity: 2 * groups)
+        cachePointers.initialize(repeating: nil, count: 2 * groups)
         func make(_ n: Int) -> UnsafeMutablePointer<Float> {
             let p = UnsafeMutableRawPointer.allocate(byteCount: 4 * max(n, 16), alignment: 64).bindMemory(to: Float.self, capacity: n)
             p.initialize(repeating: 0, count: n)
@@ -144,5 +222,6 @@ private final class Workspace {
 
     deinit {
         for p in [residual, heads, scratch, logits.baseAddress!] { UnsafeMutableRawPointer(p).deallocate() }
+        cachePointers.deallocate()
     }
 }
