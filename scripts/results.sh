@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every command whose numbers the README quotes and writes their output into out/results/.
-# Usage: scripts/results.sh   (release build; about 5-10 minutes on 2 cores)
+# Usage: scripts/results.sh   (release build; about 5-10 minutes on 2 cores). Set HEADWAY_LLAMACPP_PYTHON to a python
+# with llama-cpp-python installed to have `bench engine` run llama.cpp in the same run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 model="$(scripts/fetch-model.sh)"
@@ -18,6 +19,7 @@ run medium-scale.txt study medium-scale --quiet
 run medium-scale.json study medium-scale --quiet --format json
 run splitllm.txt study splitllm
 run splitllm.json study splitllm --format json
-run bench-engine-1.json bench engine --model "$model" --threads 1 --json
-run bench-engine-2.json bench engine --model "$model" --threads 2 --json
+run bench-engine-1.json bench engine --model "$model" --threads 1 --runs 3 --tokens 128 --json
+run bench-engine-2.json bench engine --model "$model" --threads 2 --runs 3 --tokens 128 --json
+run bench-engine-full-context.json bench engine --model "$model" --threads 2 --fill-context --json
 echo "wrote $out" >&2
