@@ -118,3 +118,11 @@ func formatQuantity(_ v: Double, unit: String, binary: Bool) -> String {
     while abs(x) >= base && i < prefixes.count - 1 { x /= base; i += 1 }
     return "\(format3(x)) \(prefixes[i])\(unit)"
 }
+
+extension Duration {
+    /// This duration in seconds, as a Double (for timing measurements).
+    public var inSeconds: Double {
+        let c = components
+        return Double(c.seconds) + Double(c.attoseconds) * 1e-18
+    }
+}

@@ -27,7 +27,7 @@ public enum ExactBenchmark {
                     if error.code == .infeasible && !error.message.contains("within the limit") { infeasible += 1 }
                 }
                 let elapsed = ContinuousClock.now - start
-                times.append(Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) * 1e-15)
+                times.append(elapsed.inSeconds * 1e3)
                 optimal += plan?.notes["optimal"] ?? 0
                 gap = max(gap, plan?.notes["gap"] ?? 0)
             }

@@ -67,8 +67,7 @@ public enum PlannerBenchmark {
             let plan = try planner.plan(request)
             let elapsed = clock.now - t0
             previous = plan.placement
-            let c = elapsed.components
-            times.append(Double(c.seconds) * 1e3 + Double(c.attoseconds) * 1e-15)
+            times.append(elapsed.inSeconds * 1e3)
         }
         times.sort()
         return times[times.count / 2]

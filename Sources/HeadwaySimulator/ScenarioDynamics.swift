@@ -44,11 +44,11 @@ enum ScenarioDynamics {
                 exempt: try n.optional("exempt")?.array().map { try $0.string() } ?? [])
         }
         if let n = try node.optional("device_trace") {
-            let path = resolve(try n.string(), baseDirectory)
+            let path = ScenarioLoader.resolve(try n.string(), baseDirectory)
             f.deviceTrace = try DeviceTrace(csv: try read(path, n), source: path)
         }
         if let n = try node.optional("link_trace") {
-            let path = resolve(try n.string(), baseDirectory)
+            let path = ScenarioLoader.resolve(try n.string(), baseDirectory)
             f.linkTrace = try LinkTrace(csv: try read(path, n), source: path)
         }
         return f
@@ -192,9 +192,5 @@ enum ScenarioDynamics {
         do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw node.error(.io, "names a file that cannot be read: '\(path)'")
         }
-    }
-
-    static func resolve(_ path: String, _ base: String) -> String {
-        path.hasPrefix("/") || base.isEmpty ? path : (base as NSString).appendingPathComponent(path)
     }
 }

@@ -99,14 +99,14 @@ public struct ScenarioLoader: Sendable {
             }
             shape = m
         } else if let config = try node.optional("config") {
-            let path = resolve(try config.string(), baseDirectory)
+            let path = Self.resolve(try config.string(), baseDirectory)
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw config.error(.io, "names a file that cannot be read: '\(path)'")
             }
             shape = try ModelShape(huggingFaceConfig: data, source: path)
         } else if let gguf = try node.optional("gguf") {
             guard let ggufShape else { throw gguf.error(.unsupported, "GGUF models cannot be read here") }
-            shape = try ggufShape(resolve(try gguf.string(), baseDirectory))
+            shape = try ggufShape(Self.resolve(try gguf.string(), baseDirectory))
         } else {
             shape = ModelShape(
                 name: try node.string("name", default: "custom"), layerCount: try node.int("layers", min: 1),
@@ -247,7 +247,8 @@ public struct ScenarioLoader: Sendable {
         return (0..<repetitions).map { UInt64(first + $0) }
     }
 
-    func resolve(_ path: String, _ base: String) -> String {
+    /// `path` relative to the scenario file's folder (absolute paths unchanged).
+    static func resolve(_ path: String, _ base: String) -> String {
         path.hasPrefix("/") || base.isEmpty ? path : (base as NSString).appendingPathComponent(path)
     }
 }

@@ -122,7 +122,7 @@ public enum Simulator {
                 let start = clock.now
                 let result: Result<Plan, PlannerError>
                 do throws(PlannerError) { result = .success(try planner.plan(request)) } catch { result = .failure(error) }
-                record.planSeconds = seconds(clock.now - start)
+                record.planSeconds = (clock.now - start).inSeconds
                 switch result {
                 case .success(let plan):
                     if current == nil {
@@ -157,10 +157,5 @@ public enum Simulator {
             progress?(t + 1)
         }
         return PlannerRun(planner: planner.name, seed: seed, prefillLatency: prefill, records: records)
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        let c = d.components
-        return Double(c.seconds) + Double(c.attoseconds) * 1e-18
     }
 }

@@ -73,7 +73,6 @@ struct BenchPlanner: ParsableCommand {
         let report = try ScenarioRunner.run(scenario, makePlanner: CLI.planner)
         let elapsed = clock.now - start
         precondition(report.planners.count == 4)
-        let c = elapsed.components
-        return Double(c.seconds) + Double(c.attoseconds) * 1e-18
+        return elapsed.inSeconds
     }
 }

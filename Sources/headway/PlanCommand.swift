@@ -172,9 +172,6 @@ struct PlacementReport: Encodable {
     }
 }
 
-func ms(_ seconds: Double) -> String {
-    seconds.isFinite ? String(format: "%.3f", seconds * 1000) : "inf"
-}
 
 /// `[0, 1, 2, 5, 7, 8]` → `0-2,5,7-8`.
 func ranges(_ values: [Int]) -> String {

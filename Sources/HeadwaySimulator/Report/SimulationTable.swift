@@ -45,7 +45,7 @@ public enum SimulationTable {
 }
 
 /// Milliseconds with 3 decimals, or "inf"/"n/a".
-func ms(_ seconds: Double) -> String {
+public func ms(_ seconds: Double) -> String {
     if seconds.isNaN { return "n/a" }
     return seconds.isFinite ? String(format: "%.3f", seconds * 1000) : "inf"
 }

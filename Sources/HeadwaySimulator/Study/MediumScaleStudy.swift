@@ -104,7 +104,7 @@ public enum MediumScaleStudy {
             scenario(c), makePlanner: { try PlannerRegistry.planner(named: $0.name, options: $0.options) },
             keepRuns: true, progress: progress)
         let elapsed = clock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = elapsed.inSeconds
         return MediumScaleResult(report: report, configuration: c, runSeconds: seconds)
     }
 }

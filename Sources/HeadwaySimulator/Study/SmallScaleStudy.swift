@@ -140,7 +140,7 @@ public enum SmallScaleStudy {
                 let start = ContinuousClock.now
                 let plan = try? planner.plan(request)
                 let elapsed = ContinuousClock.now - start
-                let ms = Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) * 1e-15
+                let ms = elapsed.inSeconds * 1e3
                 guard let plan, plan.evaluation.isFeasible else {
                     acc.fail(names[k])
                     failed[k] = true
