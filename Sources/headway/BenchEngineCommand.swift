@@ -25,6 +25,11 @@ struct BenchEngine: ParsableCommand {
     @Flag(help: "Also fill the whole context and report the resident memory then.")
     var fillContext = false
 
+    @Option(help: ArgumentHelp(
+        "Also compare the --kv-cache format's output with an F16 cache over this many sampled tokens (KL divergence, top-1 agreement; 0: skip).",
+        valueName: "tokens"))
+    var cacheQuality: Int = 0
+
     @Flag(help: "Skip the llama.cpp comparison.")
     var noLlamacpp = false
 
@@ -42,6 +47,9 @@ struct BenchEngine: ParsableCommand {
         guard promptTokens >= 1, tokens >= 2, runs >= 1 else {
             throw ValidationError("--prompt-tokens ≥ 1, --tokens ≥ 2 and --runs ≥ 1 are required")
         }
+        guard cacheQuality >= 0, promptTokens + cacheQuality <= modelOptions.context else {
+            throw ValidationError("--cache-quality must be ≥ 0 and fit the context with the prompt, got \(cacheQuality)")
+        }
         guard promptTokens + tokens <= modelOptions.context else {
             throw ValidationError("--prompt-tokens + --tokens exceed --context \(modelOptions.context)")
         }
@@ -55,7 +63,7 @@ struct BenchEngine: ParsableCommand {
         let pool = WorkerPool(threads: modelOptions.threads)
         var results: [GenerationResult] = []
         for run in 0...runs {
-            var session = LlamaSession(model: model, contextLength: modelOptions.context, pool: pool)
+            var session = modelOptions.session(model, pool: pool)
             var sampler = Sampler(.greedy, vocabSize: model.configuration.vocabSize)
             let r = try session.generate(prompt: prompt, maxTokens: tokens, sampler: &sampler)
             if run > 0 { results.append(r) }
@@ -63,7 +71,7 @@ struct BenchEngine: ParsableCommand {
         // Heap bytes in use before and after `tokens` warm decode + sample steps (the token loop must not allocate).
         var heapGrowth: Int? = nil
         do {
-            var session = LlamaSession(model: model, contextLength: modelOptions.context, pool: pool)
+            var session = modelOptions.session(model, pool: pool)
             var sampler = Sampler(.greedy, vocabSize: model.configuration.vocabSize)
             var token = sampler.sample(try session.prefill(prompt))
             for _ in 0..<4 { token = sampler.sample(try session.decode(token)) }
@@ -85,6 +93,9 @@ struct BenchEngine: ParsableCommand {
             "decode_fastest_step_ms": 1000 * (results.map(\.fastestDecodeStepSeconds).min() ?? 0),
             "decode_cpu_ms_per_token": 1000 * median(results.map { $0.decodeCPUSeconds / Double(max($0.decodeSteps, 1)) }),
             "model_file_bytes": model.file.fileSize,
+            "kv_cache": modelOptions.cacheFormat.description,
+            "kv_cache_bytes_full_context": model.configuration.layerCount * model.configuration.kvHeadCount
+                * modelOptions.cacheFormat.bytes(positions: modelOptions.context, headDim: model.configuration.headDim),
         ]
         if let heapGrowth {
             report["decode_heap_growth_bytes"] = heapGrowth
@@ -92,10 +103,39 @@ struct BenchEngine: ParsableCommand {
         }
         if let hwm = ProcessMemory.peakResidentBytes() { report["resident_memory_bytes"] = hwm }
         if fillContext {
-            var session = LlamaSession(model: model, contextLength: modelOptions.context, pool: pool)
+            var session = modelOptions.session(model, pool: pool)
             let filler = (0..<modelOptions.context).map { text[$0 % text.count] }
             _ = try session.prefill(filler)
-            if let hwm = ProcessMemory.peakResidentBytes() { report["resident_memory_bytes_full_context"] = hwm }
+            if let hwm = ProcessMemory.peakResidentBytes() {
+                report["resident_memory_bytes_full_context"] = hwm
+                report["resident_memory_ratio_full_context"] = Double(hwm) / Double(model.file.fileSize)
+            }
+        }
+        if cacheQuality > 0 {
+            let q = try KVCacheQuality.measure(
+                model: model, format: modelOptions.cacheFormat, prompt: prompt, length: cacheQuality,
+                contextLength: modelOptions.context, pool: pool)
+            report["cache_quality"] = [
+                "format": q.format.description, "reference": q.reference.description, "positions": q.positions,
+                "mean_kl": q.meanKL, "p99_kl": q.p99KL, "max_kl": q.maxKL, "top1_agreement": q.top1Agreement,
+                "max_top5_logit_difference": q.maxTop5LogitDifference, "perplexity": q.perplexity,
+                "reference_perplexity": q.referencePerplexity,
+            ] as [String: Any]
+            if !noLlamacpp {
+                switch LlamaCppReference.cacheQuality(model: modelOptions.model, threads: modelOptions.threads,
+                                                      prompt: prompt, tokens: q.tokens, context: modelOptions.context) {
+                case .success(let formats):
+                    report["llamacpp_cache_quality"] = formats.map { f in
+                        [
+                            "format": f.format, "reference": "f16", "positions": q.positions, "mean_kl": f.meanKL,
+                            "p99_kl": f.p99KL, "max_kl": f.maxKL, "top1_agreement": f.top1Agreement,
+                            "perplexity": f.perplexity, "reference_perplexity": f.referencePerplexity,
+                        ] as [String: Any]
+                    }
+                case .failure(let why):
+                    report["llamacpp_cache_quality_unavailable"] = why.message
+                }
+            }
         }
         if !noLlamacpp {
             switch LlamaCppReference.run(model: modelOptions.model, threads: modelOptions.threads, prompt: prompt,
@@ -118,118 +158,5 @@ struct BenchEngine: ParsableCommand {
         } else {
             for key in report.keys.sorted() { print("\(key): \(report[key]!)") }
         }
-    }
-}
-
-/// Resident-memory and heap figures of this process (Linux).
-enum ProcessMemory {
-    /// `VmHWM` (peak resident set) from /proc/self/status, in bytes.
-    static func peakResidentBytes() -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            let kb = line.split(separator: " ").compactMap { Int($0) }.first
-            return kb.map { $0 * 1024 }
-        }
-        return nil
-    }
-
-    /// `mallinfo2().uordblks`, looked up with `dlsym` (`<malloc.h>` is not in Swift's Glibc module). On x86-64
-    /// System V a struct of more than 16 bytes is returned through a hidden pointer in the first argument register,
-    /// so calling it as `void f(struct mallinfo2 *)` is ABI-equivalent.
-    static func heapInUse() -> Int? {
-        #if os(Linux) && arch(x86_64)
-        typealias MallInfo2 = @convention(c) (UnsafeMutableRawPointer) -> Void
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallinfo2") else { return nil }
-        let fields = UnsafeMutablePointer<Int>.allocate(capacity: 10)
-        defer { fields.deallocate() }
-        unsafeBitCast(symbol, to: MallInfo2.self)(UnsafeMutableRawPointer(fields))
-        return fields[7]
-        #else
-        return nil
-        #endif
-    }
-}
-
-/// Runs llama.cpp (through llama-cpp-python) on the same model, token ids and thread count.
-enum LlamaCppReference {
-    struct Numbers {
-        var prefill: Double
-        var decode: Double
-        var tokens: [Int]
-    }
-    struct Unavailable: Error { var message: String }
-
-    static let script = """
-        import json, sys, time
-        try:
-            import numpy as np
-            import llama_cpp
-            from llama_cpp import Llama
-        except Exception as e:
-            print(json.dumps({"error": "cannot import llama_cpp: %s" % e})); sys.exit(0)
-        args = json.loads(sys.argv[1])
-        llm = Llama(model_path=args["model"], n_ctx=args["context"], n_threads=args["threads"],
-                    n_threads_batch=args["threads"], n_batch=512, verbose=False)
-        prompt, n = args["prompt"], args["tokens"]
-        vocab = llm.n_vocab()
-        def argmax_last():
-            # The logits of the last evaluated token (Llama.scores is only filled with logits_all=True).
-            return int(np.argmax(np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(vocab,))))
-        runs = []
-        for run in range(args["runs"] + 1):
-            llm.reset()
-            t0 = time.perf_counter()
-            llm.eval(prompt)
-            tok = argmax_last()
-            t1 = time.perf_counter()
-            out = [tok]
-            for _ in range(n - 1):
-                llm.eval([tok])
-                tok = argmax_last()
-                out.append(tok)
-            t2 = time.perf_counter()
-            if run > 0:
-                runs.append((len(prompt) / (t1 - t0), (n - 1) / (t2 - t1), out))
-        runs.sort(key=lambda r: r[1])
-        mid = runs[len(runs) // 2]
-        prefill = sorted(r[0] for r in runs)[len(runs) // 2]
-        print(json.dumps({"prefill": prefill, "decode": mid[1], "tokens": mid[2]}))
-        """
-
-    static func run(model: String, threads: Int, prompt: [Int32], tokens: Int, runs: Int, context: Int)
-        -> Result<Numbers, Unavailable>
-    {
-        let python = ProcessInfo.processInfo.environment["HEADWAY_LLAMACPP_PYTHON"] ?? "python3"
-        let args: [String: Any] = [
-            "model": model, "threads": threads, "prompt": prompt.map(Int.init), "tokens": tokens, "runs": runs,
-            "context": context,
-        ]
-        guard let argData = try? JSONSerialization.data(withJSONObject: args) else {
-            return .failure(Unavailable(message: "cannot encode arguments"))
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        // `timeout` bounds a llama.cpp run that stalls (its spinning OpenMP threads can crawl on a busy machine).
-        process.arguments = ["timeout", "600", python, "-c", script, String(decoding: argData, as: UTF8.self)]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            return .failure(Unavailable(message: "cannot run \(python): \(error)"))
-        }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
-              let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-        else {
-            return .failure(Unavailable(message: "\(python) exited with status \(process.terminationStatus) and no result"))
-        }
-        if let error = object["error"] as? String { return .failure(Unavailable(message: error)) }
-        guard let prefill = object["prefill"] as? Double, let decode = object["decode"] as? Double,
-              let toks = object["tokens"] as? [Int]
-        else { return .failure(Unavailable(message: "unexpected output: \(line)")) }
-        return .success(Numbers(prefill: prefill, decode: decode, tokens: toks))
     }
 }

@@ -15,7 +15,18 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Context length in tokens (K/V cache capacity).")
     var context: Int = 2048
 
+    @Option(name: .customLong("kv-cache"), help: ArgumentHelp(
+        "K/V cache format: f16, q8_0, or q8_0:SINKS:RECENT (Q8_0 except the first SINKS and the RECENT newest positions, kept in F16).",
+        valueName: "format"))
+    var kvCache: String = KVCacheFormat.standard.description
+
+    /// The parsed `--kv-cache` (checked by `validate`).
+    var cacheFormat: KVCacheFormat { KVCacheFormat(kvCache) ?? .standard }
+
     func validate() throws {
+        guard KVCacheFormat(kvCache) != nil else {
+            throw ValidationError("--kv-cache '\(kvCache)' is not a format: use f16, q8_0 or q8_0:SINKS:RECENT (e.g. \(KVCacheFormat.standard))")
+        }
         guard threads >= 1 && threads <= 64 else { throw ValidationError("--threads must be in 1...64, got \(threads)") }
         guard context >= 1 else { throw ValidationError("--context must be positive, got \(context)") }
         guard FileManager.default.fileExists(atPath: model) else {
@@ -25,11 +36,22 @@ struct ModelOptions: ParsableArguments {
     }
 
     func load() throws -> LlamaModel {
+        let loaded: LlamaModel
         do {
-            return try LlamaModel(path: model)
+            loaded = try LlamaModel(path: model)
         } catch {
             throw ValidationError("\(error)")
         }
+        let headDim = loaded.configuration.headDim
+        guard cacheFormat.supports(headDim: headDim) else {
+            throw ValidationError("--kv-cache \(cacheFormat) needs a head dimension that is a multiple of 32; \(model) has \(headDim)")
+        }
+        return loaded
+    }
+
+    /// A session on `model` with these options' context length and cache format.
+    func session(_ model: LlamaModel, pool: WorkerPool) -> LlamaSession {
+        LlamaSession(model: model, contextLength: context, pool: pool, cacheFormat: cacheFormat)
     }
 }
 
@@ -91,8 +113,7 @@ struct Generate: ParsableCommand {
         guard promptTokens.count + maxTokens <= modelOptions.context else {
             throw ValidationError("prompt (\(promptTokens.count) tokens) + --max-tokens \(maxTokens) exceed --context \(modelOptions.context)")
         }
-        var session = LlamaSession(model: model, contextLength: modelOptions.context,
-                                   pool: WorkerPool(threads: modelOptions.threads))
+        var session = modelOptions.session(model, pool: WorkerPool(threads: modelOptions.threads))
         var sampler = Sampler(SamplingParameters(temperature: temperature, topK: topK, topP: topP, seed: seed),
                               vocabSize: model.configuration.vocabSize)
         var decoder = StreamingDecoder(tokenizer: tokenizer)

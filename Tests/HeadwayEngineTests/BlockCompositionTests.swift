@@ -14,11 +14,11 @@ import Testing
         var feedForward: [FeedForwardBlock]
         var lmHead: LMHeadBlock
 
-        init(_ model: LlamaModel, capacity: Int) {
+        init(_ model: LlamaModel, capacity: Int, cacheFormat: KVCacheFormat = .f16) {
             let c = model.configuration
             self.model = model
             embedding = model.embeddingBlock()
-            attention = (0..<c.layerCount).map { l in (0..<c.kvHeadCount).map { model.attentionBlock(layer: l, group: $0, capacity: capacity) } }
+            attention = (0..<c.layerCount).map { l in (0..<c.kvHeadCount).map { model.attentionBlock(layer: l, group: $0, capacity: capacity, cacheFormat: cacheFormat) } }
             projection = (0..<c.layerCount).map { model.projectionBlock(layer: $0) }
             feedForward = (0..<c.layerCount).map { model.feedForwardBlock(layer: $0) }
             lmHead = model.lmHeadBlock()
@@ -39,7 +39,7 @@ import Testing
     @Test(arguments: [WeightType.q4_1, .q4_0, .q8_0, .f16])
     func composedBlocksGiveTheSessionLogits(_ type: WeightType) throws {
         let model = try TinyLlama(weightType: type).model()
-        var session = LlamaSession(model: model, contextLength: 32, pool: WorkerPool(threads: 2), maxBatch: 4)
+        var session = LlamaSession(model: model, contextLength: 32, pool: WorkerPool(threads: 2), maxBatch: 4, cacheFormat: .f16)
         var blocks = BlockByBlock(model, capacity: 32)
         let batched = try session.prefillAllLogits(Self.prompt)
         for (t, token) in Self.prompt.enumerated() {

@@ -20,9 +20,9 @@ import Testing
     }
 
     /// The smallest |heap change| over up to 30 windows of `steps` decode steps (0 as soon as one window is clean).
-    static func measure(_ model: LlamaModel, threads: Int, steps: Int) throws -> Int {
+    static func measure(_ model: LlamaModel, threads: Int, steps: Int, cacheFormat: KVCacheFormat = .standard) throws -> Int {
         let pool = WorkerPool(threads: threads)
-        var session = LlamaSession(model: model, contextLength: 30 * steps + 16, pool: pool)
+        var session = LlamaSession(model: model, contextLength: 30 * steps + 16, pool: pool, cacheFormat: cacheFormat)
         var sampler = Sampler(SamplingParameters(temperature: 0.8, topK: 40, topP: 0.9, seed: 1),
                               vocabSize: model.configuration.vocabSize)
         var token = sampler.sample(try session.prefill([1, 2, 3]))
@@ -42,6 +42,13 @@ import Testing
     @Test(arguments: [1, 2])
     func decodeStepsDoNotGrowTheHeap(threads: Int) throws {
         let delta = try Self.measure(try TinyLlama().model(), threads: threads, steps: 20)
+        #expect(delta == 0, "heap grew by \(delta) bytes in every window of 20 decode steps")
+    }
+
+    /// Q8_0 cache with a 4-position F16 window: every step moves a position from the window to Q8_0.
+    @Test func quantizedCacheDecodeDoesNotGrowTheHeap() throws {
+        let model = try TinyLlama(modelDim: 64, heads: 2, kvHeads: 1).model()
+        let delta = try Self.measure(model, threads: 2, steps: 20, cacheFormat: KVCacheFormat("q8_0:1:4")!)
         #expect(delta == 0, "heap grew by \(delta) bytes in every window of 20 decode steps")
     }
 

@@ -22,15 +22,16 @@ struct LlamaCppReference: Decodable {
 @Suite(.serialized) struct LlamaReferenceTests {
     static let tolerance: Float = 0.25
 
-    @Test(.enabled(if: TestModel.isEnabled), arguments: [1, 2])
-    func greedyTokensAndLogitsMatchLlamaCpp(threads: Int) throws {
+    /// With the F16 cache, and with the default format (whose F16 window holds these short sequences whole).
+    @Test(.enabled(if: TestModel.isEnabled), arguments: [1, 2], [KVCacheFormat.f16, .standard])
+    func greedyTokensAndLogitsMatchLlamaCpp(threads: Int, format: KVCacheFormat) throws {
         let model = try LlamaModel(path: try TestModel.requiredPath())
         let tokenizer = try Tokenizer(gguf: model.file)
         let reference = try LlamaCppReference.load()
         for c in reference.cases {
             let promptTokens = tokenizer.encode(c.prompt, addSpecial: true)
             #expect(promptTokens == c.prompt_tokens, "tokenizing '\(c.prompt)'")
-            var session = LlamaSession(model: model, contextLength: 64, pool: WorkerPool(threads: threads))
+            var session = LlamaSession(model: model, contextLength: 64, pool: WorkerPool(threads: threads), cacheFormat: format)
             let perPosition = try session.prefillAllLogits(promptTokens)
             for (pos, expected) in c.top3_logits_per_prompt_position.enumerated() {
                 for pair in expected {

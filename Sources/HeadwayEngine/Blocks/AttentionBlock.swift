@@ -14,10 +14,13 @@ public struct AttentionBlock: Sendable {
     public var cache: KVCache
     let rope: RopeTable
 
-    /// - Parameter rope: a table shared with the session's other blocks (made here when `nil`).
+    /// - Parameters:
+    ///   - rope: a table shared with the session's other blocks (made here when `nil`).
+    ///   - cacheFormat: how the cache stores positions; a format the head dimension does not support
+    ///     (`KVCacheFormat.supports(headDim:)`) falls back to `.f16`.
     public init(
         layer: Int, group: Int, weights: LlamaLayerWeights, configuration c: LlamaConfiguration, capacity: Int,
-        rope: RopeTable? = nil
+        rope: RopeTable? = nil, cacheFormat: KVCacheFormat = .f16
     ) {
         self.layer = layer
         self.group = group
@@ -26,7 +29,8 @@ public struct AttentionBlock: Sendable {
         wq = weights.wq.rows((group * c.groupDim)..<((group + 1) * c.groupDim))
         wk = weights.wk.rows((group * c.headDim)..<((group + 1) * c.headDim))
         wv = weights.wv.rows((group * c.headDim)..<((group + 1) * c.headDim))
-        cache = KVCache(headDim: c.headDim, capacity: capacity)
+        cache = KVCache(headDim: c.headDim, capacity: capacity,
+                        format: cacheFormat.supports(headDim: c.headDim) ? cacheFormat : .f16)
         if let rope, rope.capacity >= capacity, rope.headDim == c.headDim, rope.base == c.ropeBase {
             self.rope = rope
         } else {
@@ -81,48 +85,14 @@ public struct AttentionBlock: Sendable {
             cache.append(key: k + t * hd, value: v + t * hd)
         }
         let capacity = cache.capacity
-        cache.keys.withUnsafeBufferPointer { keys in
-            cache.values.withUnsafeBufferPointer { values in
-                let kp = UnsafeRawPointer(keys.baseAddress!), vp = UnsafeRawPointer(values.baseAddress!)
-                pool.perform { part, parts in
-                    for item in WorkerPool.split(n * qpg, part: part, parts: parts) {
-                        let (t, h) = item.quotientAndRemainder(dividingBy: qpg)
-                        Self.attend(
-                            query: q + t * gd + h * hd, keys: kp, values: vp, length: start + t + 1, headDim: hd,
-                            scores: scores + part * capacity, out: out + t * outStride + h * hd)
-                    }
-                }
+        // The cache is not mutated again until the job below has finished.
+        let view = cache.view()
+        pool.perform { part, parts in
+            for item in WorkerPool.split(n * qpg, part: part, parts: parts) {
+                let (t, h) = item.quotientAndRemainder(dividingBy: qpg)
+                view.attend(query: q + t * gd + h * hd, length: start + t + 1, scores: scores + part * capacity,
+                            out: out + t * outStride + h * hd)
             }
-        }
-    }
-
-    /// One head at one position: softmax(q · Kᵀ / √headDim) · V over `length` cached positions.
-    /// Rounding follows llama.cpp's CPU attention (no flash attention), whose results the model is sensitive to:
-    /// q arrives rounded to F16 (the K cache's type), the softmax runs in F32, and the probabilities are rounded to
-    /// F16 before they weight the F16 values.
-    @inline(__always)
-    static func attend(
-        query: UnsafePointer<Float>, keys: UnsafeRawPointer, values: UnsafeRawPointer, length: Int, headDim hd: Int,
-        scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>
-    ) {
-        let scale = 1 / Float(hd).squareRoot()
-        let qr = UnsafeRawPointer(query)
-        for j in 0..<length { scores[j] = Kernels.dotF16(keys + 2 * j * hd, qr, count: hd) * scale }
-        Kernels.softmax(scores, count: length)
-        Kernels.roundToHalf(scores, count: length)
-        // out = Σ_j p_j · V_j, walking the cache rows in memory order.
-        let o = UnsafeMutableRawPointer(out)
-        let vectors = hd / 16
-        for i in 0..<hd { out[i] = 0 }
-        for j in 0..<length {
-            let pj = SIMD16<Float>(repeating: scores[j])
-            let row = values + 2 * j * hd
-            for c in 0..<vectors {
-                var acc = o.loadUnaligned(fromByteOffset: 64 * c, as: SIMD16<Float>.self)
-                acc.addProduct(pj, Lanes.float(row.loadUnaligned(fromByteOffset: 32 * c, as: SIMD16<Float16>.self)))
-                o.storeBytes(of: acc, toByteOffset: 64 * c, as: SIMD16<Float>.self)
-            }
-            for i in (16 * vectors)..<hd { out[i] += scores[j] * Float(row.loadUnaligned(fromByteOffset: 2 * i, as: Float16.self)) }
         }
     }
 

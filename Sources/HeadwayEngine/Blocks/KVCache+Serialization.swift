@@ -1,59 +1,115 @@
 /// Byte form of an attention block's cache, for moving the block to another device.
 ///
-/// Layout (little-endian): magic `HWKV`, version `u32 = 1`, layer `u32`, group `u32`, headDim `u32`, count `u32`,
-/// then `count · headDim` F16 keys, then as many F16 values.
+/// Layout (little-endian): magic `HWKV`, then `u32` fields: version (= 2), layer, group, headDim, count, storage
+/// (0 = F16, 1 = Q8_0), sink positions, recent positions, packedEnd (see `KVCache`); then the keys of positions
+/// `0 ..< count` in order, then their values. A position takes `2 · headDim` bytes (F16) where the cache holds it in
+/// F16 and one Q8_0 row (`headDim / 32 · 34` bytes) where it holds it in Q8_0, so a snapshot moves exactly the
+/// cache's filled bytes and restores them bit for bit.
 extension AttentionBlock {
     static let cacheMagic: [UInt8] = Array("HWKV".utf8)
-    static let cacheVersion: UInt32 = 1
-    static let cacheHeaderBytes = 24
+    static let cacheVersion: UInt32 = 2
+    static let cacheHeaderBytes = 40
 
     /// The cache's filled positions as bytes (see the layout above).
     public func serializedCache() -> [UInt8] {
-        let n = cache.count * cache.headDim
+        let c = cache
         var out = [UInt8]()
-        out.reserveCapacity(Self.cacheHeaderBytes + 4 * n)
+        out.reserveCapacity(Self.cacheHeaderBytes + c.filledBytes)
         out += Self.cacheMagic
-        for v in [Self.cacheVersion, UInt32(layer), UInt32(group), UInt32(cache.headDim), UInt32(cache.count)] {
+        let storage: UInt32 = c.format.storage == .f16 ? 0 : 1
+        for v in [Self.cacheVersion, UInt32(layer), UInt32(group), UInt32(c.headDim), UInt32(c.count), storage,
+                  UInt32(c.format.sinkPositions), UInt32(c.format.recentPositions), UInt32(c.packedEnd)] {
             withUnsafeBytes(of: v.littleEndian) { out += $0 }
         }
-        for h in cache.keys[0..<n] { withUnsafeBytes(of: h.bitPattern.littleEndian) { out += $0 } }
-        for h in cache.values[0..<n] { withUnsafeBytes(of: h.bitPattern.littleEndian) { out += $0 } }
+        for (full, packed) in [(c.keys, c.packedKeys), (c.values, c.packedValues)] {
+            for p in 0..<c.count {
+                if let s = c.slot(of: p) {
+                    for h in full[(s * c.headDim)..<((s + 1) * c.headDim)] {
+                        withUnsafeBytes(of: h.bitPattern.littleEndian) { out += $0 }
+                    }
+                } else {
+                    out += packed[(p * c.rowBytes)..<((p + 1) * c.rowBytes)]
+                }
+            }
+        }
         return out
     }
 
-    /// Replaces the cache with one serialized by `serializedCache()` from the same layer and group.
+    /// Replaces the cache with one serialized by `serializedCache()` from the same layer and group, in the same
+    /// cache format.
     /// - Throws: `EngineError.Code.badCacheSnapshot` naming the mismatching field.
     public mutating func restoreCache(from bytes: [UInt8]) throws(EngineError) {
         func fail(_ why: String) -> EngineError {
             EngineError(.badCacheSnapshot, "K/V snapshot for block L\(layer).head_\(group): \(why)")
         }
-        guard bytes.count >= Self.cacheHeaderBytes, Array(bytes[0..<4]) == Self.cacheMagic else {
+        guard bytes.count >= 8, Array(bytes[0..<4]) == Self.cacheMagic else {
             throw fail("missing 'HWKV' header (\(bytes.count) bytes)")
         }
         func u32(_ at: Int) -> Int {
             Int(UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24)
         }
-        let (version, l, g, hd, count) = (u32(4), u32(8), u32(12), u32(16), u32(20))
+        let version = u32(4)
         guard version == Self.cacheVersion else { throw fail("version \(version), expected \(Self.cacheVersion)") }
+        guard bytes.count >= Self.cacheHeaderBytes else {
+            throw fail("\(bytes.count) bytes, shorter than the \(Self.cacheHeaderBytes)-byte header")
+        }
+        let (l, g, hd, count) = (u32(8), u32(12), u32(16), u32(20))
+        let (storageCode, sinks, recent, packedEnd) = (u32(24), u32(28), u32(32), u32(36))
         guard l == layer, g == group else { throw fail("snapshot is of block L\(l).head_\(g)") }
         guard hd == cache.headDim else { throw fail("head dimension \(hd), expected \(cache.headDim)") }
         guard count <= cache.capacity else { throw fail("\(count) positions exceed the capacity \(cache.capacity)") }
-        let n = count * hd
-        guard bytes.count == Self.cacheHeaderBytes + 4 * n else {
-            throw fail("\(bytes.count) bytes, expected \(Self.cacheHeaderBytes + 4 * n) for \(count) positions")
+        let storage: KVCacheFormat.Storage
+        switch storageCode {
+        case 0: storage = .f16
+        case 1: storage = .q8_0
+        default: throw fail("unknown storage code \(storageCode)")
         }
-        var restored = KVCache(headDim: hd, capacity: cache.capacity)
+        let format = KVCacheFormat(storage: storage, sinkPositions: sinks, recentPositions: recent)
+        guard format == cache.format else { throw fail("cache format \(format), this block's is \(cache.format)") }
+        var restored = KVCache(headDim: hd, capacity: cache.capacity, format: format)
+        guard restored.isValidLayout(count: count, packedEnd: packedEnd) else {
+            throw fail("packedEnd \(packedEnd) is inconsistent with \(count) positions in format \(format)")
+        }
+        restored.count = count
+        restored.packedEnd = packedEnd
+        let expected = Self.cacheHeaderBytes + restored.filledBytes
+        guard bytes.count == expected else {
+            throw fail("\(bytes.count) bytes, expected \(expected) for \(count) positions")
+        }
+        var at = Self.cacheHeaderBytes
         bytes.withUnsafeBytes { raw in
-            restored.keys.withUnsafeMutableBufferPointer { k in
-                restored.values.withUnsafeMutableBufferPointer { v in
-                    for i in 0..<n {
-                        k[i] = Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 24 + 2 * i, as: UInt16.self)))
-                        v[i] = Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 24 + 2 * (n + i), as: UInt16.self)))
+            for isValue in [false, true] {
+                for p in 0..<count {
+                    if let s = restored.slot(of: p) {
+                        for i in 0..<hd {
+                            let h = Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: at + 2 * i, as: UInt16.self)))
+                            if isValue { restored.values[s * hd + i] = h } else { restored.keys[s * hd + i] = h }
+                        }
+                        at += 2 * hd
+                    } else {
+                        let rb = restored.rowBytes
+                        let row = raw[at..<(at + rb)]
+                        if isValue {
+                            restored.packedValues.replaceSubrange((p * rb)..<((p + 1) * rb), with: row)
+                        } else {
+                            restored.packedKeys.replaceSubrange((p * rb)..<((p + 1) * rb), with: row)
+                        }
+                        at += rb
                     }
                 }
             }
         }
-        restored.count = count
         cache = restored
+    }
+}
+
+extension KVCache {
+    /// Whether `count` positions with Q8_0 rows up to `packedEnd` is a layout this cache can be in.
+    func isValidLayout(count: Int, packedEnd: Int) -> Bool {
+        guard count >= 0, count <= capacity else { return false }
+        if format.storage == .f16 { return packedEnd == 0 }
+        if count <= sinks { return packedEnd == sinks }
+        if recent == 0 { return packedEnd == count }
+        return packedEnd >= sinks && packedEnd <= count && count - packedEnd <= recent
     }
 }

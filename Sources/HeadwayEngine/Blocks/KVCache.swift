@@ -1,32 +1,81 @@
 /// The K/V cache of one attention group (one K/V head): for each position so far, the rotated key and the value,
-/// `headDim` F16 numbers each. Storage for `capacity` positions is reserved up front but only touched as filled.
+/// `headDim` numbers each, stored as its `KVCacheFormat` says. Storage for `capacity` positions is reserved up front
+/// but only touched as filled, so resident memory follows the positions in use.
+///
+/// Where position `p` lives:
+/// - `f16` format: F16 slot `p`.
+/// - `q8_0` format: F16 slot `p` when `p < sinks`; Q8_0 row `p` when `sinks ≤ p < packedEnd`; otherwise (the most
+///   recent positions, at most `recent` of them) F16 slot `sinks + (p − sinks) mod recent`, a ring. Appending a
+///   position to a full ring first moves the ring's oldest position to its Q8_0 row.
 public struct KVCache: Sendable, Equatable {
     public let headDim: Int
     public let capacity: Int
+    public let format: KVCacheFormat
     /// Positions filled.
     public internal(set) var count: Int
-    /// `capacity × headDim`; entries past `count` are unspecified.
+    /// For `q8_0`: positions `sinks ..< packedEnd` are in Q8_0 rows (`packedEnd == sinks` when none are).
+    public internal(set) var packedEnd: Int
+    /// F16 slots (`format.fullSlots(capacity:) × headDim`); unfilled entries are unspecified.
     var keys: [Float16]
     var values: [Float16]
+    /// Q8_0 rows (`capacity × rowBytes` for `q8_0`, empty for `f16`); unfilled rows are unspecified.
+    var packedKeys: [UInt8]
+    var packedValues: [UInt8]
 
-    public init(headDim: Int, capacity: Int) {
+    /// - Precondition: for `q8_0`, `headDim` is a multiple of 32 (see `KVCacheFormat.supports(headDim:)`).
+    public init(headDim: Int, capacity: Int, format: KVCacheFormat = .f16) {
+        precondition(format.supports(headDim: headDim), "format \(format) needs a head dimension that is a multiple of 32, not \(headDim)")
         self.headDim = headDim
         self.capacity = capacity
+        self.format = format
         count = 0
-        keys = KVCache.reserved(capacity * headDim)
-        values = KVCache.reserved(capacity * headDim)
+        let sinks = format.storage == .f16 ? 0 : min(format.sinkPositions, capacity)
+        packedEnd = sinks
+        let slots = format.fullSlots(capacity: capacity) * headDim
+        keys = KVCache.reserved(slots)
+        values = KVCache.reserved(slots)
+        let packed = format.storage == .f16 ? 0 : capacity * KVCacheFormat.packedRowBytes(headDim: headDim)
+        packedKeys = KVCache.reserved(packed)
+        packedValues = KVCache.reserved(packed)
     }
 
     /// An array of `n` elements whose memory is not written (so not resident until used).
-    private static func reserved(_ n: Int) -> [Float16] {
-        [Float16](unsafeUninitializedCapacity: n) { _, initialized in initialized = n }
+    private static func reserved<T: BitwiseCopyable>(_ n: Int) -> [T] {
+        [T](unsafeUninitializedCapacity: n) { _, initialized in initialized = n }
+    }
+
+    var sinks: Int { format.storage == .f16 ? 0 : min(format.sinkPositions, capacity) }
+    var recent: Int { format.recentPositions }
+    var rowBytes: Int { KVCacheFormat.packedRowBytes(headDim: headDim) }
+
+    /// The F16 slot of position `p`, or `nil` when `p` is in a Q8_0 row.
+    func slot(of p: Int) -> Int? {
+        if format.storage == .f16 || p < sinks { return p }
+        if p < packedEnd { return nil }
+        return sinks + (p - sinks) % recent
+    }
+
+    /// Bytes held for the filled positions (what a migration moves, before framing).
+    public var filledBytes: Int {
+        let packed = format.storage == .f16 ? 0 : max(0, packedEnd - sinks)
+        return 2 * ((count - packed) * 2 * headDim + packed * rowBytes)
     }
 
     /// Appends one position's key and value (`headDim` floats each).
     @inline(__always)
     mutating func append(key: UnsafePointer<Float>, value: UnsafePointer<Float>) {
         precondition(count < capacity, "K/V cache full (\(capacity) positions)")
-        let base = count * headDim
+        let p = count
+        if format.storage == .q8_0 && p >= sinks {
+            if recent == 0 {
+                packRow(p, key: key, value: value)
+                packedEnd = p + 1
+                count += 1
+                return
+            }
+            if p - packedEnd == recent { packOldestRecent() }
+        }
+        let base = slot(of: p)! * headDim
         keys.withUnsafeMutableBufferPointer { k in
             values.withUnsafeMutableBufferPointer { v in
                 for i in 0..<headDim {
@@ -38,16 +87,108 @@ public struct KVCache: Sendable, Equatable {
         count += 1
     }
 
-    /// Forgets every position from `position` on (e.g. to re-run a prompt suffix).
+    /// Appends one position (plain-vector form, for tests and tools).
+    public mutating func append(key: [Float], value: [Float]) {
+        precondition(key.count == headDim && value.count == headDim, "key/value of \(key.count)/\(value.count) numbers, expected \(headDim)")
+        key.withUnsafeBufferPointer { k in
+            value.withUnsafeBufferPointer { v in append(key: k.baseAddress!, value: v.baseAddress!) }
+        }
+    }
+
+    /// Softmax attention of one query (`headDim` floats, rounded to F16 as the engine does) over the first `length`
+    /// positions, with the engine's kernel (plain-vector form, for tests).
+    public func attention(query: [Float], length: Int) -> [Float] {
+        precondition(query.count == headDim && length >= 1 && length <= count)
+        let q = query.map { Float(Float16($0)) }
+        var scores = [Float](repeating: 0, count: length)
+        var out = [Float](repeating: 0, count: headDim)
+        view().attend(query: q, length: length, scores: &scores, out: &out)
+        return out
+    }
+
+    /// Moves position `packedEnd` from its F16 ring slot to its Q8_0 row.
+    private mutating func packOldestRecent() {
+        let p = packedEnd
+        let base = slot(of: p)! * headDim
+        let hd = headDim
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * hd) { tmp in
+            let t = tmp.baseAddress!
+            keys.withUnsafeBufferPointer { k in
+                values.withUnsafeBufferPointer { v in
+                    for i in 0..<hd {
+                        t[i] = Float(k[base + i])
+                        t[hd + i] = Float(v[base + i])
+                    }
+                }
+            }
+            packRow(p, key: t, value: t + hd)
+        }
+        packedEnd = p + 1
+    }
+
+    private mutating func packRow(_ p: Int, key: UnsafePointer<Float>, value: UnsafePointer<Float>) {
+        let (rb, hd) = (rowBytes, headDim)
+        packedKeys.withUnsafeMutableBytes { Kernels.quantizeQ8_0(key, count: hd, into: $0.baseAddress! + p * rb) }
+        packedValues.withUnsafeMutableBytes { Kernels.quantizeQ8_0(value, count: hd, into: $0.baseAddress! + p * rb) }
+    }
+
+    /// Forgets every position from `position` on (e.g. to re-run a prompt suffix). Positions already moved to Q8_0
+    /// stay there.
     public mutating func truncate(to position: Int) {
         precondition(position >= 0 && position <= count)
         count = position
+        packedEnd = max(sinks, min(packedEnd, position))
     }
 
-    public static func == (a: KVCache, b: KVCache) -> Bool {
-        let n = a.count * a.headDim
-        return a.headDim == b.headDim && a.count == b.count
-            && a.keys[0..<n].elementsEqual(b.keys[0..<n], by: { $0.bitPattern == $1.bitPattern })
-            && a.values[0..<n].elementsEqual(b.values[0..<n], by: { $0.bitPattern == $1.bitPattern })
+    /// The key and value of position `p` as floats (for tests and snapshots; slow).
+    public func entry(_ p: Int) -> (key: [Float], value: [Float]) {
+        precondition(p >= 0 && p < count, "position \(p) is not filled (\(count) are)")
+        if let s = slot(of: p) {
+            let r = (s * headDim)..<((s + 1) * headDim)
+            return (keys[r].map(Float.init), values[r].map(Float.init))
+        }
+        let (rb, hd) = (rowBytes, headDim)
+        func unpack(_ bytes: [UInt8]) -> [Float] {
+            bytes.withUnsafeBytes { raw in
+                (0..<hd).map { i in
+                    let block = raw.baseAddress! + p * rb + (i / 32) * 34
+                    let d = Float(block.loadUnaligned(as: Float16.self))
+                    return d * Float(block.load(fromByteOffset: 2 + i % 32, as: Int8.self))
+                }
+            }
+        }
+        return (unpack(packedKeys), unpack(packedValues))
     }
+
+    /// A raw view for the attention kernel, valid while this cache is neither mutated nor moved.
+    func view() -> KVCacheView {
+        func base<T>(_ a: [T]) -> UnsafeRawPointer? {
+            a.isEmpty ? nil : a.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress!) }
+        }
+        return KVCacheView(
+            keys: base(keys), values: base(values), packedKeys: base(packedKeys), packedValues: base(packedValues),
+            headDim: headDim, isPacked: format.storage == .q8_0, sinks: sinks, recent: recent, packedEnd: packedEnd)
+    }
+
+    /// Same format, same positions, and bit-identical stored numbers.
+    public static func == (a: KVCache, b: KVCache) -> Bool {
+        guard a.headDim == b.headDim, a.format == b.format, a.count == b.count, a.packedEnd == b.packedEnd else { return false }
+        for p in 0..<a.count {
+            if let s = a.slot(of: p) {
+                let r = (s * a.headDim)..<((s + 1) * a.headDim)
+                guard a.keys[r].elementsEqual(b.keys[r], by: { $0.bitPattern == $1.bitPattern }),
+                      a.values[r].elementsEqual(b.values[r], by: { $0.bitPattern == $1.bitPattern })
+                else { return false }
+            } else {
+                let r = (p * a.rowBytes)..<((p + 1) * a.rowBytes)
+                guard a.packedKeys[r] == b.packedKeys[r], a.packedValues[r] == b.packedValues[r] else { return false }
+            }
+        }
+        return true
+    }
+}
+
+extension KVCacheFormat {
+    /// Whether a cache of this format can hold heads of `headDim` numbers (Q8_0 needs whole blocks of 32).
+    public func supports(headDim: Int) -> Bool { storage == .f16 || headDim % 32 == 0 }
 }

@@ -33,10 +33,12 @@ public struct LlamaModel: Sendable {
 
     /// The attention block of `group` in `layer`, with an empty cache of `capacity` positions.
     /// Pass one `rope` table to all blocks of a session to share it.
-    public func attentionBlock(layer: Int, group: Int, capacity: Int, rope: RopeTable? = nil) -> AttentionBlock {
+    public func attentionBlock(
+        layer: Int, group: Int, capacity: Int, rope: RopeTable? = nil, cacheFormat: KVCacheFormat = .f16
+    ) -> AttentionBlock {
         precondition(layer < configuration.layerCount && group < configuration.kvHeadCount)
         return AttentionBlock(layer: layer, group: group, weights: weights.layers[layer], configuration: configuration,
-                              capacity: capacity, rope: rope)
+                              capacity: capacity, rope: rope, cacheFormat: cacheFormat)
     }
 
     public func projectionBlock(layer: Int) -> ProjectionBlock {

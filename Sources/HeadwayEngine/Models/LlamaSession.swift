@@ -22,7 +22,12 @@ public struct LlamaSession {
     /// pool job computes every group's projections.
     private let fusedQKV: [(q: WeightMatrix, k: WeightMatrix, v: WeightMatrix)]
 
-    public init(model: LlamaModel, contextLength: Int = 2048, pool: WorkerPool, maxBatch: Int = 32) {
+    /// - Parameter cacheFormat: how every attention block's K/V cache stores positions (`.f16` where the head
+    ///   dimension does not allow Q8_0).
+    public init(
+        model: LlamaModel, contextLength: Int = 2048, pool: WorkerPool, maxBatch: Int = 32,
+        cacheFormat: KVCacheFormat = .standard
+    ) {
         let c = model.configuration
         self.model = model
         self.contextLength = contextLength
@@ -31,7 +36,9 @@ public struct LlamaSession {
         embedding = model.embeddingBlock()
         let rope = RopeTable(headDim: c.headDim, base: c.ropeBase, capacity: contextLength)
         attention = (0..<c.layerCount).flatMap { l in
-            (0..<c.kvHeadCount).map { g in model.attentionBlock(layer: l, group: g, capacity: contextLength, rope: rope) }
+            (0..<c.kvHeadCount).map { g in
+                model.attentionBlock(layer: l, group: g, capacity: contextLength, rope: rope, cacheFormat: cacheFormat)
+            }
         }
         projection = (0..<c.layerCount).map { model.projectionBlock(layer: $0) }
         feedForward = (0..<c.layerCount).map { model.feedForwardBlock(layer: $0) }
@@ -45,6 +52,9 @@ public struct LlamaSession {
         workspace = Workspace(residual: maxBatch * c.modelDim, heads: maxBatch * c.queryDim, scratch: scratch,
                               logits: c.vocabSize, groups: c.kvHeadCount)
     }
+
+    /// How the attention blocks' K/V caches store positions.
+    public var cacheFormat: KVCacheFormat { attention[0].cache.format }
 
     /// Tokens processed so far (= the position of the next token).
     public var position: Int { attention[0].position }
@@ -167,7 +177,7 @@ extension LlamaSession {
             Kernels.matMulQ8(wv, xn, xq, n: n, v, rows: clamp(qd + kd, total))
         }
         let start = attention[first].cache.count
-        let pointers = workspace.cachePointers
+        let views = workspace.cacheViews
         for g in 0..<kv {
             let b = first + g
             let rope = attention[b].rope
@@ -181,17 +191,15 @@ extension LlamaSession {
                 attention[b].cache.append(key: kg, value: v + t * kd + g * hd)
             }
             // The caches are not mutated again until the attention job below has finished.
-            pointers[2 * g] = attention[b].cache.keys.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress!) }
-            pointers[2 * g + 1] = attention[b].cache.values.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress!) }
+            views[g] = attention[b].cache.view()
         }
         let headCount = c.headCount
         pool.perform { part, parts in
             for item in WorkerPool.split(n * headCount, part: part, parts: parts) {
                 let (t, h) = item.quotientAndRemainder(dividingBy: headCount)
                 let g = h / qpg
-                AttentionBlock.attend(
-                    query: q + t * qd + h * hd, keys: pointers[2 * g]!, values: pointers[2 * g + 1]!,
-                    length: start + t + 1, headDim: hd, scores: scores + part * capacity, out: heads + t * qd + h * hd)
+                views[g].attend(query: q + t * qd + h * hd, length: start + t + 1, scores: scores + part * capacity,
+                                out: heads + t * qd + h * hd)
             }
         }
     }
@@ -202,12 +210,12 @@ private final class Workspace {
     let residual, heads, scratch: UnsafeMutablePointer<Float>
     let logitsCount: Int
     let logits: UnsafeMutableBufferPointer<Float>
-    /// Per group of the current layer: its K and V cache storage (filled by `attentionLayer`).
-    let cachePointers: UnsafeMutablePointer<UnsafeRawPointer?>
+    /// Per group of the current layer: a view of its K/V cache (filled by `attentionLayer`).
+    let cacheViews: UnsafeMutablePointer<KVCacheView>
 
     init(residual r: Int, heads h: Int, scratch s: Int, logits l: Int, groups: Int) {
-        cachePointers = .allocate(capacity: 2 * groups)
-        cachePointers.initialize(repeating: nil, count: 2 * groups)
+        cacheViews = .allocate(capacity: groups)
+        cacheViews.initialize(repeating: KVCacheView.empty, count: groups)
         func make(_ n: Int) -> UnsafeMutablePointer<Float> {
             let p = UnsafeMutableRawPointer.allocate(byteCount: 4 * max(n, 16), alignment: 64).bindMemory(to: Float.self, capacity: n)
             p.initialize(repeating: 0, count: n)
@@ -222,6 +230,6 @@ private final class Workspace {
 
     deinit {
         for p in [residual, heads, scratch, logits.baseAddress!] { UnsafeMutableRawPointer(p).deallocate() }
-        cachePointers.deallocate()
+        cacheViews.deallocate()
     }
 }

@@ -1,0 +1,76 @@
+/// A raw, read-only view of one `KVCache` for the attention kernel: base pointers and the layout numbers, so worker
+/// threads can read the cache without touching the Swift arrays. Valid while the cache is neither mutated nor moved.
+/// `@unchecked Sendable`: worker threads only read through it, while the owning cache is not mutated.
+struct KVCacheView: @unchecked Sendable {
+    let keys, values: UnsafeRawPointer?
+    let packedKeys, packedValues: UnsafeRawPointer?
+    let headDim: Int
+    let isPacked: Bool
+    let sinks, recent, packedEnd: Int
+
+    /// A view of no cache (placeholder).
+    static let empty = KVCacheView(keys: nil, values: nil, packedKeys: nil, packedValues: nil, headDim: 0,
+                                   isPacked: false, sinks: 0, recent: 0, packedEnd: 0)
+
+    /// A stretch of consecutive positions stored consecutively: F16 slots from `slot`, or Q8_0 rows (`slot == nil`,
+    /// row = position).
+    struct Run {
+        let positions: Range<Int>
+        let slot: Int?
+    }
+
+    /// Calls `body` for the runs covering positions `0 ..< length` in order (at most four; no allocation).
+    @inline(__always)
+    func forEachRun(length: Int, _ body: (Run) -> Void) {
+        guard isPacked else {
+            if length > 0 { body(Run(positions: 0..<length, slot: 0)) }
+            return
+        }
+        let s = min(sinks, length)
+        if s > 0 { body(Run(positions: 0..<s, slot: 0)) }
+        let pe = max(s, min(packedEnd, length))
+        if pe > s { body(Run(positions: s..<pe, slot: nil)) }
+        var p = pe
+        while p < length {
+            let offset = (p - sinks) % recent
+            let end = min(length, p + (recent - offset))
+            body(Run(positions: p..<end, slot: sinks + offset))
+            p = end
+        }
+    }
+
+    /// One head at one position: softmax(q · Kᵀ / √headDim) · V over the first `length` cached positions.
+    /// Rounding follows llama.cpp's CPU attention (no flash attention), whose results the model is sensitive to:
+    /// q arrives rounded to F16 (the K cache's type), the softmax runs in F32, and the probabilities are rounded to
+    /// F16 before they weight the values. Q8_0 rows enter as their exact values `d · q` in F32.
+    /// - Parameters:
+    ///   - scores: at least `length` floats of scratch.
+    ///   - out: `headDim` floats.
+    @inline(__always)
+    func attend(query: UnsafePointer<Float>, length: Int, scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
+        let hd = headDim
+        let scale = 1 / Float(hd).squareRoot()
+        let qr = UnsafeRawPointer(query)
+        let rowBytes = KVCacheFormat.packedRowBytes(headDim: hd)
+        forEachRun(length: length) { run in
+            if let slot = run.slot {
+                let first = run.positions.lowerBound
+                for j in run.positions { scores[j] = Kernels.dotF16(keys! + 2 * (slot + j - first) * hd, qr, count: hd) * scale }
+            } else {
+                for j in run.positions { scores[j] = Kernels.dotQ8_0(packedKeys! + j * rowBytes, qr, blocks: hd / 32) * scale }
+            }
+        }
+        Kernels.softmax(scores, count: length)
+        Kernels.roundToHalf(scores, count: length)
+        for i in 0..<hd { out[i] = 0 }
+        // out = Σ_j p_j · V_j, walking the cache rows in memory order.
+        forEachRun(length: length) { run in
+            if let slot = run.slot {
+                let first = run.positions.lowerBound
+                for j in run.positions { Kernels.addScaledF16(values! + 2 * (slot + j - first) * hd, scale: scores[j], count: hd, into: out) }
+            } else {
+                for j in run.positions { Kernels.addScaledQ8_0(packedValues! + j * rowBytes, scale: scores[j], count: hd, into: out) }
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+/// Kernels for the K/V cache: storing a row in Q8_0, and accumulating probability-weighted value rows.
+/// Each has a plain reference form (`…Reference`) the tests hold it to.
+extension Kernels {
+    /// Encodes `count` floats (a multiple of 32) as Q8_0 blocks at `out` (34 bytes per block), with GGML's rounding
+    /// (`quantize_row_q8_0_ref`: d = max|x| / 127, q = round-half-away(x / d)).
+    @inline(__always)
+    static func quantizeQ8_0(_ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutableRawPointer) {
+        var o = out
+        for b in stride(from: 0, to: count, by: 32) {
+            let lo = UnsafeRawPointer(x + b).loadUnaligned(as: SIMD16<Float>.self)
+            let hi = UnsafeRawPointer(x + b + 16).loadUnaligned(as: SIMD16<Float>.self)
+            let d = Lanes.maxMagnitude(lo, hi) / 127
+            let id: Float = d != 0 ? 1 / d : 0
+            o.storeBytes(of: Float16(d), as: Float16.self)
+            // Once per cached position and row, so plain scalar rounding (as the reference) is fast enough.
+            for i in 0..<32 { o.storeBytes(of: Int8((x[b + i] * id).rounded()), toByteOffset: 2 + i, as: Int8.self) }
+            o += 34
+        }
+    }
+
+    /// `out[i] += scale · row[i]` for an F16 row of `count` numbers.
+    @inline(__always)
+    static func addScaledF16(_ row: UnsafeRawPointer, scale: Float, count: Int, into out: UnsafeMutablePointer<Float>) {
+        let o = UnsafeMutableRawPointer(out)
+        let s = SIMD16<Float>(repeating: scale)
+        var i = 0
+        while i + 16 <= count {
+            var acc = o.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
+            acc.addProduct(s, Lanes.float(row.loadUnaligned(fromByteOffset: 2 * i, as: SIMD16<Float16>.self)))
+            o.storeBytes(of: acc, toByteOffset: 4 * i, as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i < count {
+            out[i] += scale * Float(row.loadUnaligned(fromByteOffset: 2 * i, as: Float16.self))
+            i += 1
+        }
+    }
+
+    /// `out[i] += scale · value(i)` for a Q8_0 row of `count` numbers (a multiple of 32).
+    @inline(__always)
+    static func addScaledQ8_0(_ row: UnsafeRawPointer, scale: Float, count: Int, into out: UnsafeMutablePointer<Float>) {
+        let o = UnsafeMutableRawPointer(out)
+        var p = row
+        for b in stride(from: 0, to: count, by: 32) {
+            let s = SIMD16<Float>(repeating: scale * Float(p.loadUnaligned(as: Float16.self)))
+            var lo = o.loadUnaligned(fromByteOffset: 4 * b, as: SIMD16<Float>.self)
+            var hi = o.loadUnaligned(fromByteOffset: 4 * b + 64, as: SIMD16<Float>.self)
+            lo.addProduct(s, Lanes.float(Lanes.int32(p.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self))))
+            hi.addProduct(s, Lanes.float(Lanes.int32(p.loadUnaligned(fromByteOffset: 18, as: SIMD16<Int8>.self))))
+            o.storeBytes(of: lo, toByteOffset: 4 * b, as: SIMD16<Float>.self)
+            o.storeBytes(of: hi, toByteOffset: 4 * b + 64, as: SIMD16<Float>.self)
+            p += 34
+        }
+    }
+}
+
+/// Plain scalar forms of the K/V cache kernels.
+extension Kernels {
+    public static func quantizeQ8_0Reference(_ x: [Float]) -> [UInt8] {
+        Quantize.row(x, as: .q8_0)
+    }
+
+    public static func addScaledQ8_0Reference(_ row: [UInt8], scale: Float, into out: inout [Float]) {
+        for i in out.indices {
+            let block = (i / 32) * 34
+            let d = Float(Float16(bitPattern: UInt16(row[block]) | UInt16(row[block + 1]) << 8))
+            out[i] += scale * (d * Float(Int8(bitPattern: row[block + 2 + i % 32])))
+        }
+    }
+
+    /// The fast kernels, callable with arrays (tests).
+    public static func quantizeQ8_0(_ x: [Float]) -> [UInt8] {
+        precondition(x.count % 32 == 0)
+        var out = [UInt8](repeating: 0, count: x.count / 32 * 34)
+        x.withUnsafeBufferPointer { xp in out.withUnsafeMutableBytes { quantizeQ8_0(xp.baseAddress!, count: x.count, into: $0.baseAddress!) } }
+        return out
+    }
+
+    public static func addScaledQ8_0(_ row: [UInt8], scale: Float, into out: inout [Float]) {
+        let n = out.count
+        row.withUnsafeBytes { r in out.withUnsafeMutableBufferPointer { addScaledQ8_0(r.baseAddress!, scale: scale, count: n, into: $0.baseAddress!) } }
+    }
+}
