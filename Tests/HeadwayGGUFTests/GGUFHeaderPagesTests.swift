@@ -12,7 +12,7 @@ import Testing
     static func largeHeaderFile() -> GGUFWriter {
         var w = GGUFWriter()
         w.add("general.architecture", .string("llama"))
-        w.add(GGUFKey.tokens, .array((0..<20_000).map { .string("token-\($0)") }))
+        w.add(GGUFKey.tokens, .array(.strings((0..<20_000).map { "token-\($0)" })))
         w.addTensor("output_norm.weight", float32: (0..<1024).map(Float.init), dimensions: [1024])
         return w
     }
