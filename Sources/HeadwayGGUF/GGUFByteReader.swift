@@ -32,6 +32,11 @@ struct GGUFByteReader {
 
     /// A u64 length followed by that many UTF-8 bytes (invalid sequences are repaired with U+FFFD).
     mutating func readString(_ what: @autoclosure () -> String) throws -> String {
+        String(decoding: try readStringBytes(what()), as: UTF8.self)
+    }
+
+    /// A u64 length followed by that many bytes, returned without decoding or copying.
+    mutating func readStringBytes(_ what: @autoclosure () -> String) throws -> UnsafeRawBufferPointer {
         let lengthOffset = offset
         let raw = try read(UInt64.self, "length of \(what())")
         guard let length = Int(exactly: raw), length <= remaining else {
@@ -41,9 +46,8 @@ struct GGUFByteReader {
                 "\(name): \(what()) at byte \(lengthOffset) has length \(raw), past end of file (\(remaining - 8) bytes remain of \(bytes.count))"
             )
         }
-        let s = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + length]), as: UTF8.self)
-        offset += length
-        return s
+        defer { offset += length }
+        return UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + length])
     }
 
     /// A value type tag (u32) followed by the value.
@@ -93,10 +97,40 @@ struct GGUFByteReader {
                     "\(name): metadata array '\(key)' at byte \(countOffset) declares \(count) elements of type \(element), past end of file (\(remaining) bytes remain)"
                 )
             }
+            if let size = element.fixedSize {
+                return .array(try readFixedArray(element, size: size, count: count, key: key))
+            }
+            // A table's offsets are 32-bit; a string array in a file of 4 GiB or more is kept as values.
+            if element == .string, bytes.count <= UInt32.max {
+                return .array(GGUFArray(strings: try readStringTable(count: count, key: key)))
+            }
             var values: [GGUFValue] = []
             values.reserveCapacity(count)
             for _ in 0..<count { values.append(try readValue(element, key: key, depth: depth + 1)) }
-            return .array(values)
+            return .array(GGUFArray(values))
         }
+    }
+
+    /// `count` elements of a fixed-size type, kept as their bytes. `count` has been checked against `remaining`.
+    private mutating func readFixedArray(_ type: GGUFValueType, size: Int, count: Int, key: String) throws -> GGUFArray {
+        let start = offset
+        let elements = bytes[start..<start + count * size]
+        if type == .bool, let bad = elements.firstIndex(where: { $0 > 1 }) {
+            throw GGUFError(
+                .invalidValue,
+                "\(name): metadata '\(key)' has bool byte \(elements[bad]) at byte \(bad); expected 0 or 1")
+        }
+        offset += count * size
+        return GGUFArray(fixed: type, littleEndianBytes: Array(elements))
+    }
+
+    /// `count` strings as one table. A first pass checks every length and sizes the table exactly.
+    private mutating func readStringTable(count: Int, key: String) throws -> GGUFStringTable {
+        var probe = self
+        var utf8Count = 0
+        for _ in 0..<count { utf8Count += try probe.readStringBytes("string value of '\(key)'").count }
+        var builder = GGUFStringTable.Builder(reservingCapacity: count, utf8Count: utf8Count)
+        for _ in 0..<count { builder.append(utf8: try readStringBytes("string value of '\(key)'")) }
+        return builder.table()
     }
 }

@@ -7,6 +7,7 @@ extension GGUFFile {
     public func bool(_ key: String) -> Bool? { metadata[key]?.boolValue }
     public func string(_ key: String) -> String? { metadata[key]?.stringValue }
     public func stringArray(_ key: String) -> [String]? { metadata[key]?.stringArray }
+    public func stringTable(_ key: String) -> GGUFStringTable? { metadata[key]?.stringTable }
     public func intArray(_ key: String) -> [Int]? { metadata[key]?.intArray }
     public func floatArray(_ key: String) -> [Double]? { metadata[key]?.floatArray }
 
@@ -36,6 +37,11 @@ extension GGUFFile {
 
     public func requiredStringArray(_ key: String) throws -> [String] {
         try typed(key, "an array of strings") { $0.stringArray }
+    }
+
+    /// An array of strings as the table the file holds (no copy).
+    public func requiredStringTable(_ key: String) throws -> GGUFStringTable {
+        try typed(key, "an array of strings") { $0.stringTable }
     }
 
     public func requiredIntArray(_ key: String) throws -> [Int] {

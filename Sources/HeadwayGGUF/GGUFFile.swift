@@ -3,6 +3,11 @@
 /// `init` validates the whole header and checks that every tensor lies inside the file, so later accesses need no checks.
 /// Tensor bytes are views into the mapping and stay valid as long as the `GGUFFile` is alive.
 ///
+/// Parsing copies every metadata value, key and tensor name into Swift values, so `init` then releases the mapping's
+/// pages before the data section (`MappedRegion.releasePages(before:)`): for a model with a large vocabulary the
+/// header is megabytes that would otherwise stay resident for the life of the model. Reading `bytes` there afterwards
+/// is still correct; it faults the pages back in from the file.
+///
 /// Layout (little-endian): `GGUF` magic, version (u32), tensor count (u64), metadata count (u64), metadata
 /// key/value pairs, tensor infos (name, dimension count, dimensions, type, offset), padding to `general.alignment`
 /// (default 32), then the data section. Tensor offsets are relative to the data section and multiples of the alignment.
@@ -52,6 +57,7 @@ public final class GGUFFile: @unchecked Sendable {
         index.reserveCapacity(header.tensors.count)
         for (i, t) in header.tensors.enumerated() { index[t.name] = i }
         self.tensorIndex = index
+        region.releasePages(before: header.dataOffset)
     }
 
     /// The tensor called `name`, if present.

@@ -44,7 +44,7 @@ public enum GGUFValue: Sendable, Hashable {
     case bool(Bool)
     case string(String)
     /// Elements all have the same type (GGUF arrays are homogeneous; arrays may nest).
-    case array([GGUFValue])
+    case array(GGUFArray)
 
     public var type: GGUFValueType {
         switch self {
@@ -98,21 +98,18 @@ public enum GGUFValue: Sendable, Hashable {
         return nil
     }
 
-    public var arrayValue: [GGUFValue]? {
+    public var arrayValue: GGUFArray? {
         if case .array(let v) = self { return v }
         return nil
     }
 
     /// An array whose elements are all strings.
-    public var stringArray: [String]? {
+    public var stringArray: [String]? { stringTable.map(Array.init) }
+
+    /// An array whose elements are all strings, as a table (no copy for arrays read from a file).
+    public var stringTable: GGUFStringTable? {
         guard case .array(let values) = self else { return nil }
-        var out: [String] = []
-        out.reserveCapacity(values.count)
-        for v in values {
-            guard case .string(let s) = v else { return nil }
-            out.append(s)
-        }
-        return out
+        return values.stringTable
     }
 
     /// An array whose elements are all integers that fit in `Int`.

@@ -157,8 +157,8 @@ extension [UInt8] {
         case .bool(let v): append(v ? 1 : 0)
         case .string(let s): appendString(s)
         case .array(let elements):
-            // An empty array has no elements to take a type from; uint8 is as good as any.
-            appendLittleEndian((elements.first?.type ?? .uint8).rawValue)
+            // An empty array built from values has no element type; uint8 is as good as any.
+            appendLittleEndian((elements.elementType ?? .uint8).rawValue)
             appendLittleEndian(UInt64(elements.count))
             for e in elements { appendValue(e) }
         }

@@ -55,5 +55,19 @@ final class MappedRegion: @unchecked Sendable {
 
     var buffer: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 
+    /// Gives back to the kernel this process's resident copies of the whole pages among the first `byteCount` bytes
+    /// (`madvise(MADV_DONTNEED)`), so they stop counting toward its resident memory.
+    ///
+    /// Safe for any later reader: the mapping is private and read-only, so its pages never differ from the file and a
+    /// later read just faults them back in. A no-op for an owned copy (`init(copying:)`), whose bytes it would erase.
+    func releasePages(before byteCount: Int) {
+        guard isMapped else { return }
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let length = min(byteCount, count) / pageSize * pageSize
+        guard pageSize > 0, length > 0 else { return }
+        // `mmap` returns page-aligned memory, so `base` is the start of a page. Failure only leaves the pages resident.
+        _ = madvise(UnsafeMutableRawPointer(mutating: base), length, MADV_DONTNEED)
+    }
+
     private static func errnoText() -> String { String(cString: strerror(errno)) }
 }

@@ -29,7 +29,7 @@ extension ModelShape {
 
         let vocab: Int
         if file.metadata[GGUFKey.tokens] != nil {
-            vocab = try file.requiredStringArray(GGUFKey.tokens).count
+            vocab = try file.requiredStringTable(GGUFKey.tokens).count
         } else if file.metadata[GGUFKey.vocabSize(arch)] != nil {
             vocab = try file.requiredInt(GGUFKey.vocabSize(arch))
         } else {

@@ -6,7 +6,8 @@ import Testing
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    /// The `headway` executable built alongside this test bundle.
+    /// The `headway` executable built alongside this test bundle (`swift test` builds every product of the package;
+    /// the test target cannot declare a dependency on it, see `staticRuntimeLink` in Package.swift).
     static var binary: URL {
         let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for dir in [here, here.deletingLastPathComponent()] {

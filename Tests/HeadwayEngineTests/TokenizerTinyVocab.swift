@@ -25,10 +25,10 @@ enum TinyVocab {
         var w = GGUFWriter()
         w.add("tokenizer.ggml.model", .string(model))
         if let pre { w.add("tokenizer.ggml.pre", .string(pre)) }
-        w.add("tokenizer.ggml.tokens", .array(tokens.map(GGUFValue.string)))
+        w.add("tokenizer.ggml.tokens", .array(.strings(tokens)))
         let t = types ?? (Array(repeating: 1, count: 256 + extra.count) + specials.map(\.1))
-        w.add("tokenizer.ggml.token_type", .array(t.map(GGUFValue.int32)))
-        w.add("tokenizer.ggml.merges", .array(merges.map(GGUFValue.string)))
+        w.add("tokenizer.ggml.token_type", .array(GGUFArray(t.map(GGUFValue.int32))))
+        w.add("tokenizer.ggml.merges", .array(.strings(merges)))
         if let bos { w.add("tokenizer.ggml.bos_token_id", .uint32(bos)) }
         return w
     }

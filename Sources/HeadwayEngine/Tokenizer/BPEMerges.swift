@@ -12,6 +12,13 @@ struct BPEMerges: Sendable {
 
     var count: Int { rules.count }
 
+    /// The two parts of a rule's text `left right`: split at the first space after the first character.
+    /// `nil` for a text shorter than 3 bytes or without such a space.
+    static func parts(of text: UnsafeRawBufferPointer) -> (left: UnsafeRawBufferPointer, right: UnsafeRawBufferPointer)? {
+        guard text.count >= 3, let space = text[1...].firstIndex(of: 0x20) else { return nil }
+        return (UnsafeRawBufferPointer(rebasing: text[..<space]), UnsafeRawBufferPointer(rebasing: text[(space + 1)...]))
+    }
+
     static func key(_ left: Int32, _ right: Int32) -> UInt64 {
         UInt64(UInt32(bitPattern: left)) << 32 | UInt64(UInt32(bitPattern: right))
     }

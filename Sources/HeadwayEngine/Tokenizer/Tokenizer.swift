@@ -21,9 +21,10 @@ public struct Tokenizer: Sendable {
     /// `tokenizer.ggml.pre`, as read.
     public let preTokenizerName: String
 
-    private let texts: [String]
+    /// The token texts: the table `file` holds for `tokenizer.ggml.tokens`, shared rather than copied.
+    private let texts: GGUFStringTable
     private let types: [TokenType]
-    private let ids: [String: Int32]
+    private let ids: VocabularyIndex
     private let merges: BPEMerges
     private let preTokenizer: PreTokenizer
     /// The token standing for each single byte (its byte-level character), or -1.
@@ -54,7 +55,7 @@ public struct Tokenizer: Sendable {
         }
         preTokenizer = pre
 
-        let texts = try file.requiredStringArray(GGUFKey.tokens)
+        let texts = try file.requiredStringTable(GGUFKey.tokens)
         self.texts = texts
         guard !texts.isEmpty, texts.count < Int(Int32.max) else {
             throw GGUFError(.invalidValue, "\(file.name): '\(GGUFKey.tokens)' has \(texts.count) entries")
@@ -73,9 +74,7 @@ public struct Tokenizer: Sendable {
         }
         let tokenTypes = self.types
 
-        var ids: [String: Int32] = [:]
-        ids.reserveCapacity(texts.count)
-        for (i, t) in texts.enumerated() where ids[t] == nil { ids[t] = Int32(i) }
+        let ids = VocabularyIndex(texts: texts)
         self.ids = ids
 
         let count = texts.count
@@ -94,44 +93,52 @@ public struct Tokenizer: Sendable {
         let eotCandidates = ["<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>", "<|endoftext|>"]
         eot =
             try specialID("tokenizer.ggml.eot_token_id")
-            ?? eotCandidates.lazy.compactMap { ids[$0] }.first { tokenTypes[Int($0)] == .control }
+            ?? eotCandidates.lazy.compactMap { ids.id(of: $0) }.first { tokenTypes[Int($0)] == .control }
         addBOS = file.bool(GGUFKey.addBOS) ?? false
         addEOS = file.bool(GGUFKey.addEOS) ?? false
 
-        let mergeTexts = try file.requiredStringArray(GGUFKey.merges)
+        let mergeTexts = try file.requiredStringTable(GGUFKey.merges)
         var rules: [UInt64: UInt64] = [:]
         rules.reserveCapacity(mergeTexts.count)
-        for (rank, m) in mergeTexts.enumerated() {
-            // "left right", split at the first space after the first character.
-            let utf8 = Array(m.utf8)
-            guard utf8.count >= 3, let space = utf8[1...].firstIndex(of: 0x20) else {
-                throw GGUFError(
-                    .invalidValue, "\(file.name): '\(GGUFKey.merges)'[\(rank)] = \"\(m)\" is not 'left right'")
+        var joined: [UInt8] = []
+        for rank in mergeTexts.indices {
+            let rule: (left: Int32, right: Int32, merged: Int32)? = try mergeTexts.withUTF8(rank) { text in
+                guard let (left, right) = BPEMerges.parts(of: text) else {
+                    throw GGUFError(
+                        .invalidValue,
+                        "\(file.name): '\(GGUFKey.merges)'[\(rank)] = \"\(mergeTexts[rank])\" is not 'left right'")
+                }
+                joined.removeAll(keepingCapacity: true)
+                joined.append(contentsOf: left)
+                joined.append(contentsOf: right)
+                // Rules whose parts or result are not tokens can never fire on token ids; the vocabulary makes them moot.
+                guard let l = ids.id(of: left), let r = ids.id(of: right),
+                    let merged = joined.withUnsafeBytes({ ids.id(of: $0) })
+                else { return nil }
+                return (l, r, merged)
             }
-            let left = String(decoding: utf8[..<space], as: UTF8.self)
-            let right = String(decoding: utf8[(space + 1)...], as: UTF8.self)
-            // Rules whose parts or result are not tokens can never fire on token ids; the vocabulary makes them moot.
-            guard let l = ids[left], let r = ids[right], let merged = ids[left + right] else { continue }
+            guard let (l, r, merged) = rule else { continue }
             let key = BPEMerges.key(l, r)
             if rules[key] == nil { rules[key] = UInt64(rank) << 32 | UInt64(UInt32(bitPattern: merged)) }
         }
         merges = BPEMerges(rules: rules)
 
-        byteTokens = (0..<256).map { ids[String(ByteLevel.character[$0])] ?? -1 }
+        byteTokens = (0..<256).map { ids.id(of: String(ByteLevel.character[$0])) ?? -1 }
 
         specials = texts.indices
-            .filter { [.control, .userDefined, .unknown].contains(tokenTypes[$0]) && !texts[$0].isEmpty }
-            .map { (Int32($0), Array(texts[$0].utf8), tokenTypes[$0] == .userDefined) }
+            .filter { [.control, .userDefined, .unknown].contains(tokenTypes[$0]) && !texts.utf8($0).isEmpty }
+            .map { (Int32($0), Array(texts.utf8($0)), tokenTypes[$0] == .userDefined) }
             .sorted { $0.bytes.count != $1.bytes.count ? $0.bytes.count > $1.bytes.count : $0.id < $1.id }
 
         var pieceBytes: [UInt8] = []
+        pieceBytes.reserveCapacity(texts.utf8Count)  // a byte-level character stands for one byte, so this is enough
         var pieceStarts: [Int32] = [0]
         pieceStarts.reserveCapacity(count + 1)
-        for (t, type) in zip(texts, tokenTypes) {
+        for (i, type) in tokenTypes.enumerated() {
             if type == .normal || type == .undefined || type == .unused || type == .byte {
-                pieceBytes.append(contentsOf: ByteLevel.decode(t))
+                pieceBytes.append(contentsOf: ByteLevel.decode(texts[i]))
             } else {
-                pieceBytes.append(contentsOf: t.utf8)
+                pieceBytes.append(contentsOf: texts.utf8(i))
             }
             pieceStarts.append(Int32(pieceBytes.count))
         }
@@ -151,7 +158,7 @@ public struct Tokenizer: Sendable {
     }
 
     /// The id of the token whose vocabulary text is `text`.
-    public func id(of text: String) -> Int32? { ids[text] }
+    public func id(of text: String) -> Int32? { ids.id(of: text) }
 
     /// Whether generation should stop at `token`: the end-of-sequence or end-of-turn token.
     public func isEndOfGeneration(_ token: Int32) -> Bool { token == eos || token == eot }
