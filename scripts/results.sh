@@ -21,5 +21,8 @@ run splitllm.txt study splitllm
 run splitllm.json study splitllm --format json
 run bench-engine-1.json bench engine --model "$model" --threads 1 --runs 3 --tokens 128 --json
 run bench-engine-2.json bench engine --model "$model" --threads 2 --runs 3 --tokens 128 --json
-run bench-engine-full-context.json bench engine --model "$model" --threads 2 --fill-context --json
+run bench-engine-2-f16.json bench engine --model "$model" --threads 2 --runs 3 --tokens 128 --kv-cache f16 --json
+run bench-engine-full-context.json bench engine --model "$model" --threads 2 --runs 1 --fill-context --no-llamacpp --json
+run bench-engine-full-context-f16.json bench engine --model "$model" --threads 2 --runs 1 --fill-context --no-llamacpp --kv-cache f16 --json
+run bench-engine-cache-quality.json bench engine --model "$model" --threads 2 --runs 1 --tokens 8 --cache-quality 1000 --json
 echo "wrote $out" >&2

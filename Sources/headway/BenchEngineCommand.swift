@@ -22,7 +22,7 @@ struct BenchEngine: ParsableCommand {
     @Option(help: "Measured runs (after one warm-up run); the median is reported.")
     var runs: Int = 3
 
-    @Flag(help: "Also fill the whole context and report the resident memory then.")
+    @Flag(help: "First fill the whole context and report the peak resident memory then (instead of after the runs).")
     var fillContext = false
 
     @Option(help: ArgumentHelp(
@@ -61,6 +61,13 @@ struct BenchEngine: ParsableCommand {
         let text = tokenizer.encode(Self.promptText)
         let prompt = (0..<promptTokens).map { text[$0 % text.count] }
         let pool = WorkerPool(threads: modelOptions.threads)
+        // First, while the process holds only the model: the peak with every position of the context filled.
+        var fullContextPeak: Int? = nil
+        if fillContext {
+            var session = modelOptions.session(model, pool: pool)
+            _ = try session.prefill((0..<modelOptions.context).map { text[$0 % text.count] })
+            fullContextPeak = ProcessMemory.peakResidentBytes()
+        }
         var results: [GenerationResult] = []
         for run in 0...runs {
             var session = modelOptions.session(model, pool: pool)
@@ -101,15 +108,11 @@ struct BenchEngine: ParsableCommand {
             report["decode_heap_growth_bytes"] = heapGrowth
             report["decode_heap_steps"] = tokens - 5
         }
-        if let hwm = ProcessMemory.peakResidentBytes() { report["resident_memory_bytes"] = hwm }
-        if fillContext {
-            var session = modelOptions.session(model, pool: pool)
-            let filler = (0..<modelOptions.context).map { text[$0 % text.count] }
-            _ = try session.prefill(filler)
-            if let hwm = ProcessMemory.peakResidentBytes() {
-                report["resident_memory_bytes_full_context"] = hwm
-                report["resident_memory_ratio_full_context"] = Double(hwm) / Double(model.file.fileSize)
-            }
+        if let fullContextPeak {
+            report["resident_memory_bytes_full_context"] = fullContextPeak
+            report["resident_memory_ratio_full_context"] = Double(fullContextPeak) / Double(model.file.fileSize)
+        } else if let hwm = ProcessMemory.peakResidentBytes() {
+            report["resident_memory_bytes"] = hwm
         }
         if cacheQuality > 0 {
             let q = try KVCacheQuality.measure(

@@ -113,19 +113,22 @@ struct Generate: ParsableCommand {
         guard promptTokens.count + maxTokens <= modelOptions.context else {
             throw ValidationError("prompt (\(promptTokens.count) tokens) + --max-tokens \(maxTokens) exceed --context \(modelOptions.context)")
         }
-        var session = modelOptions.session(model, pool: WorkerPool(threads: modelOptions.threads))
         var sampler = Sampler(SamplingParameters(temperature: temperature, topK: topK, topP: topP, seed: seed),
                               vocabSize: model.configuration.vocabSize)
         var decoder = StreamingDecoder(tokenizer: tokenizer)
         var generated = ""
         let streaming = format == .text
-        let result = try session.generate(
-            prompt: promptTokens, maxTokens: maxTokens, sampler: &sampler, isStop: tokenizer.isEndOfGeneration
-        ) { token in
-            let piece = decoder.append(token)
-            generated += piece
-            if streaming && !piece.isEmpty { writeStdout(piece) }
-        }
+        // The session (and its K/V caches) is released before the summary is formatted.
+        let result = try {
+            var session = modelOptions.session(model, pool: WorkerPool(threads: modelOptions.threads))
+            return try session.generate(
+                prompt: promptTokens, maxTokens: maxTokens, sampler: &sampler, isStop: tokenizer.isEndOfGeneration
+            ) { token in
+                let piece = decoder.append(token)
+                generated += piece
+                if streaming && !piece.isEmpty { writeStdout(piece) }
+            }
+        }()
         let tail = decoder.finish()
         generated += tail
         switch format {
@@ -135,15 +138,22 @@ struct Generate: ParsableCommand {
                                promptTokens.count, result.tokens.count, result.prefillTokensPerSecond,
                                result.decodeTokensPerSecond, modelOptions.threads))
         case .json:
-            let object: [String: Any] = [
-                "prompt_tokens": promptTokens.count,
-                "tokens": result.tokens.map(Int.init),
-                "text": generated,
-                "decode_tokens_per_second": result.decodeTokensPerSecond,
-                "prefill_tokens_per_second": result.prefillTokensPerSecond,
-            ]
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            writeStdout(String(decoding: data, as: UTF8.self) + "\n")
+            let output = Output(
+                prompt_tokens: promptTokens.count, tokens: result.tokens.map(Int.init), text: generated,
+                decode_tokens_per_second: result.decodeTokensPerSecond,
+                prefill_tokens_per_second: result.prefillTokensPerSecond)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            writeStdout(String(decoding: try encoder.encode(output), as: UTF8.self) + "\n")
         }
+    }
+
+    /// `--format json`: one object.
+    struct Output: Encodable {
+        var prompt_tokens: Int
+        var tokens: [Int]
+        var text: String
+        var decode_tokens_per_second: Double
+        var prefill_tokens_per_second: Double
     }
 }

@@ -104,4 +104,30 @@ import Testing
         let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
         #expect(html.contains("<svg"))
     }
+
+    /// The real model (`models/`, as scripts/fetch-model.sh puts it); tests that need it run when it is present, and
+    /// always on CI (env `CI`), where its absence is a failure.
+    static let model = repo.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
+    static let modelTestsEnabled = FileManager.default.isReadableFile(atPath: model)
+        || ProcessInfo.processInfo.environment["CI"] != nil
+
+    @Test func badCacheFormatNamesTheOptionAndValue() throws {
+        let r = try Self.run(["generate", "--kv-cache", "q8_0:4", "hello"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("--kv-cache 'q8_0:4'"), "\(r.stderr)")
+    }
+
+    /// Greedy tokens of llama.cpp's reference run (Tests/Fixtures/smollm2/llamacpp-reference.json), with both cache
+    /// formats; the JSON output has the documented fields.
+    @Test(.enabled(if: modelTestsEnabled), arguments: ["f16", "q8_0:4:128"])
+    func generateMatchesLlamaCppGreedyTokens(cacheFormat: String) throws {
+        let r = try Self.run(["generate", "--model", Self.model, "--kv-cache", cacheFormat, "--max-tokens", "10",
+                              "--format", "json", "The capital of France is"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        #expect(json["prompt_tokens"] as? Int == 5)
+        #expect(json["tokens"] as? [Int] == [7042, 30, 198, 198, 504, 1797, 1918, 553, 253, 2155])
+        #expect((json["text"] as? String)?.hasPrefix(" Paris.") == true)
+        #expect((json["decode_tokens_per_second"] as? Double ?? 0) > 0)
+    }
 }

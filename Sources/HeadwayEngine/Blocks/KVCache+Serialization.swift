@@ -21,16 +21,8 @@ extension AttentionBlock {
                   UInt32(c.format.sinkPositions), UInt32(c.format.recentPositions), UInt32(c.packedEnd)] {
             withUnsafeBytes(of: v.littleEndian) { out += $0 }
         }
-        for (full, packed) in [(c.keys, c.packedKeys), (c.values, c.packedValues)] {
-            for p in 0..<c.count {
-                if let s = c.slot(of: p) {
-                    for h in full[(s * c.headDim)..<((s + 1) * c.headDim)] {
-                        withUnsafeBytes(of: h.bitPattern.littleEndian) { out += $0 }
-                    }
-                } else {
-                    out += packed[(p * c.rowBytes)..<((p + 1) * c.rowBytes)]
-                }
-            }
+        for value in [false, true] {
+            for p in 0..<c.count { out += c.storedBytes(p, value: value) }  // F16 bytes are little-endian on x86-64 and arm64
         }
         return out
     }
@@ -78,24 +70,11 @@ extension AttentionBlock {
         }
         var at = Self.cacheHeaderBytes
         bytes.withUnsafeBytes { raw in
-            for isValue in [false, true] {
+            for value in [false, true] {
                 for p in 0..<count {
-                    if let s = restored.slot(of: p) {
-                        for i in 0..<hd {
-                            let h = Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: at + 2 * i, as: UInt16.self)))
-                            if isValue { restored.values[s * hd + i] = h } else { restored.keys[s * hd + i] = h }
-                        }
-                        at += 2 * hd
-                    } else {
-                        let rb = restored.rowBytes
-                        let row = raw[at..<(at + rb)]
-                        if isValue {
-                            restored.packedValues.replaceSubrange((p * rb)..<((p + 1) * rb), with: row)
-                        } else {
-                            restored.packedKeys.replaceSubrange((p * rb)..<((p + 1) * rb), with: row)
-                        }
-                        at += rb
-                    }
+                    let n = restored.storedBytes(p, value: value).count
+                    restored.setStoredBytes(p, value: value, from: UnsafeRawBufferPointer(rebasing: raw[at..<(at + n)]))
+                    at += n
                 }
             }
         }

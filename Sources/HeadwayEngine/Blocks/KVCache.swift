@@ -15,12 +15,9 @@ public struct KVCache: Sendable, Equatable {
     public internal(set) var count: Int
     /// For `q8_0`: positions `sinks ..< packedEnd` are in Q8_0 rows (`packedEnd == sinks` when none are).
     public internal(set) var packedEnd: Int
-    /// F16 slots (`format.fullSlots(capacity:) × headDim`); unfilled entries are unspecified.
-    var keys: [Float16]
-    var values: [Float16]
-    /// Q8_0 rows (`capacity × rowBytes` for `q8_0`, empty for `f16`); unfilled rows are unspecified.
-    var packedKeys: [UInt8]
-    var packedValues: [UInt8]
+    /// F16 slots (`format.fullSlots(capacity:) × headDim` keys and values) and Q8_0 rows (`capacity × rowBytes`
+    /// for `q8_0`, none for `f16`); unfilled entries are unspecified. Shared between copies until one is mutated.
+    private(set) var storage: KVStorage
 
     /// - Precondition: for `q8_0`, `headDim` is a multiple of 32 (see `KVCacheFormat.supports(headDim:)`).
     public init(headDim: Int, capacity: Int, format: KVCacheFormat = .f16) {
@@ -29,19 +26,16 @@ public struct KVCache: Sendable, Equatable {
         self.capacity = capacity
         self.format = format
         count = 0
-        let sinks = format.storage == .f16 ? 0 : min(format.sinkPositions, capacity)
-        packedEnd = sinks
-        let slots = format.fullSlots(capacity: capacity) * headDim
-        keys = KVCache.reserved(slots)
-        values = KVCache.reserved(slots)
-        let packed = format.storage == .f16 ? 0 : capacity * KVCacheFormat.packedRowBytes(headDim: headDim)
-        packedKeys = KVCache.reserved(packed)
-        packedValues = KVCache.reserved(packed)
+        packedEnd = format.storage == .f16 ? 0 : min(format.sinkPositions, capacity)
+        storage = KVStorage(
+            slots: format.fullSlots(capacity: capacity), headDim: headDim,
+            rows: format.storage == .f16 ? 0 : capacity, rowBytes: KVCacheFormat.packedRowBytes(headDim: headDim))
     }
 
-    /// An array of `n` elements whose memory is not written (so not resident until used).
-    private static func reserved<T: BitwiseCopyable>(_ n: Int) -> [T] {
-        [T](unsafeUninitializedCapacity: n) { _, initialized in initialized = n }
+    /// Makes `storage` this value's own before a mutation (copy on write).
+    private mutating func makeUnique() {
+        guard !isKnownUniquelyReferenced(&storage) else { return }
+        storage = storage.copy(slotCount: min(count, storage.slots), rowCount: format.storage == .f16 ? 0 : packedEnd)
     }
 
     var sinks: Int { format.storage == .f16 ? 0 : min(format.sinkPositions, capacity) }
@@ -65,6 +59,7 @@ public struct KVCache: Sendable, Equatable {
     @inline(__always)
     mutating func append(key: UnsafePointer<Float>, value: UnsafePointer<Float>) {
         precondition(count < capacity, "K/V cache full (\(capacity) positions)")
+        makeUnique()
         let p = count
         if format.storage == .q8_0 && p >= sinks {
             if recent == 0 {
@@ -76,13 +71,10 @@ public struct KVCache: Sendable, Equatable {
             if p - packedEnd == recent { packOldestRecent() }
         }
         let base = slot(of: p)! * headDim
-        keys.withUnsafeMutableBufferPointer { k in
-            values.withUnsafeMutableBufferPointer { v in
-                for i in 0..<headDim {
-                    k[base + i] = Float16(key[i])
-                    v[base + i] = Float16(value[i])
-                }
-            }
+        let (k, v) = (storage.keys, storage.values)
+        for i in 0..<headDim {
+            k[base + i] = Float16(key[i])
+            v[base + i] = Float16(value[i])
         }
         count += 1
     }
@@ -111,15 +103,12 @@ public struct KVCache: Sendable, Equatable {
         let p = packedEnd
         let base = slot(of: p)! * headDim
         let hd = headDim
+        let (k, v) = (storage.keys, storage.values)
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * hd) { tmp in
             let t = tmp.baseAddress!
-            keys.withUnsafeBufferPointer { k in
-                values.withUnsafeBufferPointer { v in
-                    for i in 0..<hd {
-                        t[i] = Float(k[base + i])
-                        t[hd + i] = Float(v[base + i])
-                    }
-                }
+            for i in 0..<hd {
+                t[i] = Float(k[base + i])
+                t[hd + i] = Float(v[base + i])
             }
             packRow(p, key: t, value: t + hd)
         }
@@ -127,9 +116,8 @@ public struct KVCache: Sendable, Equatable {
     }
 
     private mutating func packRow(_ p: Int, key: UnsafePointer<Float>, value: UnsafePointer<Float>) {
-        let (rb, hd) = (rowBytes, headDim)
-        packedKeys.withUnsafeMutableBytes { Kernels.quantizeQ8_0(key, count: hd, into: $0.baseAddress! + p * rb) }
-        packedValues.withUnsafeMutableBytes { Kernels.quantizeQ8_0(value, count: hd, into: $0.baseAddress! + p * rb) }
+        Kernels.quantizeQ8_0(key, count: headDim, into: storage.packedKeys + p * rowBytes)
+        Kernels.quantizeQ8_0(value, count: headDim, into: storage.packedValues + p * rowBytes)
     }
 
     /// Forgets every position from `position` on (e.g. to re-run a prompt suffix). Positions already moved to Q8_0
@@ -143,30 +131,41 @@ public struct KVCache: Sendable, Equatable {
     /// The key and value of position `p` as floats (for tests and snapshots; slow).
     public func entry(_ p: Int) -> (key: [Float], value: [Float]) {
         precondition(p >= 0 && p < count, "position \(p) is not filled (\(count) are)")
+        let hd = headDim
         if let s = slot(of: p) {
-            let r = (s * headDim)..<((s + 1) * headDim)
-            return (keys[r].map(Float.init), values[r].map(Float.init))
+            let (k, v) = (storage.keys + s * hd, storage.values + s * hd)
+            return ((0..<hd).map { Float(k[$0]) }, (0..<hd).map { Float(v[$0]) })
         }
-        let (rb, hd) = (rowBytes, headDim)
-        func unpack(_ bytes: [UInt8]) -> [Float] {
-            bytes.withUnsafeBytes { raw in
-                (0..<hd).map { i in
-                    let block = raw.baseAddress! + p * rb + (i / 32) * 34
-                    let d = Float(block.loadUnaligned(as: Float16.self))
-                    return d * Float(block.load(fromByteOffset: 2 + i % 32, as: Int8.self))
-                }
+        func unpack(_ row: UnsafeRawPointer) -> [Float] {
+            (0..<hd).map { i in
+                let block = row + (i / 32) * 34
+                return Float(block.loadUnaligned(as: Float16.self)) * Float(block.load(fromByteOffset: 2 + i % 32, as: Int8.self))
             }
         }
-        return (unpack(packedKeys), unpack(packedValues))
+        return (unpack(storage.packedKeys + p * rowBytes), unpack(storage.packedValues + p * rowBytes))
     }
 
-    /// A raw view for the attention kernel, valid while this cache is neither mutated nor moved.
-    func view() -> KVCacheView {
-        func base<T>(_ a: [T]) -> UnsafeRawPointer? {
-            a.isEmpty ? nil : a.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress!) }
+    /// The stored bytes of position `p`'s key or value: `2 · headDim` bytes of F16 or one Q8_0 row.
+    func storedBytes(_ p: Int, value: Bool) -> UnsafeRawBufferPointer {
+        if let s = slot(of: p) {
+            return UnsafeRawBufferPointer(start: (value ? storage.values : storage.keys) + s * headDim, count: 2 * headDim)
         }
-        return KVCacheView(
-            keys: base(keys), values: base(values), packedKeys: base(packedKeys), packedValues: base(packedValues),
+        return UnsafeRawBufferPointer(start: (value ? storage.packedValues : storage.packedKeys) + p * rowBytes, count: rowBytes)
+    }
+
+    /// Overwrites the stored bytes of position `p`'s key or value (layout set up by the caller; snapshots).
+    mutating func setStoredBytes(_ p: Int, value: Bool, from bytes: UnsafeRawBufferPointer) {
+        makeUnique()
+        let target = UnsafeMutableRawBufferPointer(mutating: storedBytes(p, value: value))
+        precondition(bytes.count == target.count)
+        target.copyMemory(from: bytes)
+    }
+
+    /// A raw view for the attention kernel, valid while this cache is neither mutated nor released.
+    func view() -> KVCacheView {
+        KVCacheView(
+            keys: UnsafeRawPointer(storage.keys), values: UnsafeRawPointer(storage.values),
+            packedKeys: UnsafeRawPointer(storage.packedKeys), packedValues: UnsafeRawPointer(storage.packedValues),
             headDim: headDim, isPacked: format.storage == .q8_0, sinks: sinks, recent: recent, packedEnd: packedEnd)
     }
 
@@ -174,14 +173,8 @@ public struct KVCache: Sendable, Equatable {
     public static func == (a: KVCache, b: KVCache) -> Bool {
         guard a.headDim == b.headDim, a.format == b.format, a.count == b.count, a.packedEnd == b.packedEnd else { return false }
         for p in 0..<a.count {
-            if let s = a.slot(of: p) {
-                let r = (s * a.headDim)..<((s + 1) * a.headDim)
-                guard a.keys[r].elementsEqual(b.keys[r], by: { $0.bitPattern == $1.bitPattern }),
-                      a.values[r].elementsEqual(b.values[r], by: { $0.bitPattern == $1.bitPattern })
-                else { return false }
-            } else {
-                let r = (p * a.rowBytes)..<((p + 1) * a.rowBytes)
-                guard a.packedKeys[r] == b.packedKeys[r], a.packedValues[r] == b.packedValues[r] else { return false }
+            for value in [false, true] where !a.storedBytes(p, value: value).elementsEqual(b.storedBytes(p, value: value)) {
+                return false
             }
         }
         return true
