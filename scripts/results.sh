@@ -25,4 +25,7 @@ run bench-engine-2-f16.json bench engine --model "$model" --threads 2 --runs 3 -
 run bench-engine-full-context.json bench engine --model "$model" --threads 2 --runs 1 --fill-context --no-llamacpp --json
 run bench-engine-full-context-f16.json bench engine --model "$model" --threads 2 --runs 1 --fill-context --no-llamacpp --kv-cache f16 --json
 run bench-engine-cache-quality.json bench engine --model "$model" --threads 2 --runs 1 --tokens 8 --cache-quality 1000 --json
+run bench-engine-cache-quality-q8_0.json bench engine --model "$model" --threads 2 --runs 1 --tokens 8 --cache-quality 1000 --kv-cache q8_0 --no-llamacpp --json
+run bench-engine-2-long.json bench engine --model "$model" --threads 2 --runs 3 --tokens 128 --prompt-tokens 1800 --json
+run bench-engine-2-long-f16.json bench engine --model "$model" --threads 2 --runs 3 --tokens 128 --prompt-tokens 1800 --kv-cache f16 --json
 echo "wrote $out" >&2
