@@ -60,14 +60,16 @@ let package = Package(
             swiftSettings: staticRuntimeCompile,
             linkerSettings: staticRuntimeLink
         ),
+        // Shared by the test targets: finds the real model and the fixtures.
+        .target(name: "HeadwayTestSupport", path: "Sources/HeadwayTestSupport"),
         .testTarget(name: "HeadwayCoreTests", dependencies: ["HeadwayCore"]),
-        .testTarget(name: "HeadwayGGUFTests", dependencies: ["HeadwayGGUF"]),
+        .testTarget(name: "HeadwayGGUFTests", dependencies: ["HeadwayGGUF", "HeadwayTestSupport"]),
         .testTarget(name: "HeadwayPlannerTests", dependencies: ["HeadwayCore", "HeadwayPlanner", "CGLPK"]),
         .testTarget(name: "HeadwaySimulatorTests", dependencies: ["HeadwayCore", "HeadwayPlanner", "HeadwaySimulator"]),
         // Runs `.build/<configuration>/headway`; no dependency on it (see `staticRuntimeLink`).
-        .testTarget(name: "HeadwayCLITests"),
+        .testTarget(name: "HeadwayCLITests", dependencies: ["HeadwayTestSupport"]),
         .testTarget(
-            name: "HeadwayEngineTests", dependencies: ["HeadwayCore", "HeadwayGGUF", "HeadwayEngine"],
+            name: "HeadwayEngineTests", dependencies: ["HeadwayCore", "HeadwayGGUF", "HeadwayEngine", "HeadwayTestSupport"],
             swiftSettings: kernelSettings),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import HeadwayTestSupport
 import Testing
 
 /// Runs the built `headway` binary as a user would and checks its output and exit status.
@@ -105,11 +106,6 @@ import Testing
         #expect(html.contains("<svg"))
     }
 
-    /// The real model (`models/`, as scripts/fetch-model.sh puts it); tests that need it run when it is present, and
-    /// always on CI (env `CI`), where its absence is a failure.
-    static let model = repo.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
-    static let modelTestsEnabled = FileManager.default.isReadableFile(atPath: model)
-        || ProcessInfo.processInfo.environment["CI"] != nil
 
     @Test func badCacheFormatNamesTheOptionAndValue() throws {
         let r = try Self.run(["generate", "--kv-cache", "q8_0:4", "hello"])
@@ -119,9 +115,9 @@ import Testing
 
     /// Greedy tokens of llama.cpp's reference run (Tests/Fixtures/smollm2/llamacpp-reference.json), with both cache
     /// formats; the JSON output has the documented fields.
-    @Test(.enabled(if: modelTestsEnabled), arguments: ["f16", "q8_0:4:128"])
+    @Test(.enabled(if: TestModel.isEnabled), arguments: ["f16", "q8_0:4:128"])
     func generateMatchesLlamaCppGreedyTokens(cacheFormat: String) throws {
-        let r = try Self.run(["generate", "--model", Self.model, "--kv-cache", cacheFormat, "--max-tokens", "10",
+        let r = try Self.run(["generate", "--model", try TestModel.requiredPath(), "--kv-cache", cacheFormat, "--max-tokens", "10",
                               "--format", "json", "The capital of France is"])
         #expect(r.status == 0, "\(r.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]

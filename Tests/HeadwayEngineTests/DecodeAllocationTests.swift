@@ -2,6 +2,7 @@
 import Glibc
 import HeadwayEngine
 import Testing
+import HeadwayTestSupport
 
 /// The token loop must not allocate: heap bytes in use (`mallinfo2().uordblks`) must not change over many
 /// decode + sample steps once the session exists. The counter is process-wide and other suites run in parallel,

@@ -1,5 +1,6 @@
 import HeadwayEngine
 import Testing
+import HeadwayTestSupport
 
 /// What the Q8_0 cache costs on the real model, against the F16 cache (`KVCacheQuality`).
 @Suite(.serialized) struct KVCacheQualityTests {

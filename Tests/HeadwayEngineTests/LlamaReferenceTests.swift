@@ -1,6 +1,7 @@
 import Foundation
 import HeadwayEngine
 import Testing
+import HeadwayTestSupport
 
 /// The llama.cpp reference run recorded in `Tests/Fixtures/smollm2/llamacpp-reference.json`.
 struct LlamaCppReference: Decodable {

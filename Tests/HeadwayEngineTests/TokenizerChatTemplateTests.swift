@@ -1,6 +1,7 @@
 import HeadwayEngine
 import HeadwayGGUF
 import Testing
+import HeadwayTestSupport
 
 @Suite struct TokenizerChatTemplateTests {
     static let smolSystem = "You are a helpful AI assistant named SmolLM, trained by Hugging Face"

@@ -1,6 +1,7 @@
 import Foundation
 import HeadwayEngine
 import HeadwayGGUF
+import HeadwayTestSupport
 
 /// The real SmolLM2 tokenizer (loaded once) and the reference fixtures under `Tests/Fixtures/smollm2/`.
 enum TokenizerFixtures {

@@ -1,6 +1,7 @@
 import HeadwayEngine
 import HeadwayGGUF
 import Testing
+import HeadwayTestSupport
 
 @Suite struct TokenizerStreamingTests {
     /// A tokenizer whose vocabulary is just the 256 byte tokens, so every byte is its own token.

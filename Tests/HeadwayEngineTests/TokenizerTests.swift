@@ -2,6 +2,7 @@ import Foundation
 import HeadwayEngine
 import HeadwayGGUF
 import Testing
+import HeadwayTestSupport
 
 /// The SmolLM2-135M tokenizer against llama.cpp's and Hugging Face's ids.
 @Suite(.enabled(if: TestModel.isEnabled))

@@ -1,6 +1,7 @@
 import HeadwayCore
 import HeadwayGGUF
 import Testing
+import HeadwayTestSupport
 
 /// Reads the real SmolLM2-135M-Instruct Q4_1 file. Expected values were cross-checked with gguf-py 0.19.0 (`GGUFReader`).
 @Suite(.enabled(if: TestModel.isEnabled))
