@@ -81,11 +81,12 @@ import Testing
         return out
     }
 
-    @Test(arguments: [KVCacheFormat.f16, .q8_0, KVCacheFormat("q8_0:2:5")!, KVCacheFormat("q8_0:0:7")!])
+    @Test(arguments: [KVCacheFormat.f16, .q8_0, KVCacheFormat("q8_0:2:5")!, KVCacheFormat("q8_0:0:7")!,
+                      KVCacheFormat("q8_0:4:20")!])
     func attentionReadsEveryRegionAndTheRing(_ format: KVCacheFormat) {
-        let n = 31
-        let c = Self.cache(format, positions: n)
-        for length in [1, 2, 3, 9, 24, 25, 30, 31] {
+        let n = 70
+        let c = Self.cache(format, positions: n, capacity: 80)
+        for length in [1, 2, 3, 9, 16, 17, 24, 25, 33, 48, 63, 64, 69, 70] {
             let q = Self.row(1000 + length)
             let fast = c.attention(query: q, length: length)
             let slow = Self.referenceAttention(c, query: q, length: length)

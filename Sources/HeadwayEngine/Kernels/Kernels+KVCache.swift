@@ -54,6 +54,64 @@ extension Kernels {
     }
 }
 
+/// Attention kernels over many cached rows.
+extension Kernels {
+    /// Σ over `vectors` SIMD16 slices of row · x, left as a vector (its lane sum is the dot product): an F16 row.
+    @inline(__always)
+    static func dotVectorF16(_ row: UnsafeRawPointer, _ x: UnsafeRawPointer, vectors: Int) -> SIMD16<Float> {
+        var acc = SIMD16<Float>()
+        for c in 0..<vectors {
+            acc.addProduct(Lanes.float(row.loadUnaligned(fromByteOffset: 32 * c, as: SIMD16<Float16>.self)),
+                           x.loadUnaligned(fromByteOffset: 64 * c, as: SIMD16<Float>.self))
+        }
+        return acc
+    }
+
+    /// The same for a Q8_0 row of `blocks` blocks: Σ d_b · (q · x), as `dotQ8_0`.
+    @inline(__always)
+    static func dotVectorQ8_0(_ row: UnsafeRawPointer, _ x: UnsafeRawPointer, blocks: Int) -> SIMD16<Float> {
+        var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
+        for b in 0..<blocks {
+            let p = row + 34 * b, xp = x + 128 * b
+            let dv = SIMD16<Float>(repeating: Float(p.loadUnaligned(as: Float16.self)))
+            acc0.addProduct(dv, Lanes.float(Lanes.int32(p.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self))) * xp.loadUnaligned(as: SIMD16<Float>.self))
+            acc1.addProduct(dv, Lanes.float(Lanes.int32(p.loadUnaligned(fromByteOffset: 18, as: SIMD16<Int8>.self))) * xp.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self))
+        }
+        return acc0 + acc1
+    }
+
+    /// Lane k = the lane sum of vector k: pairs are folded (adjacent lanes added) level by level, 15 folds in all
+    /// instead of 16 horizontal sums.
+    @inline(__always)
+    static func laneSums(
+        _ v0: SIMD16<Float>, _ v1: SIMD16<Float>, _ v2: SIMD16<Float>, _ v3: SIMD16<Float>,
+        _ v4: SIMD16<Float>, _ v5: SIMD16<Float>, _ v6: SIMD16<Float>, _ v7: SIMD16<Float>,
+        _ v8: SIMD16<Float>, _ v9: SIMD16<Float>, _ v10: SIMD16<Float>, _ v11: SIMD16<Float>,
+        _ v12: SIMD16<Float>, _ v13: SIMD16<Float>, _ v14: SIMD16<Float>, _ v15: SIMD16<Float>
+    ) -> SIMD16<Float> {
+        @inline(__always) func fold(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> {
+            SIMD16(lowHalf: Lanes.pairSums(a), highHalf: Lanes.pairSums(b))
+        }
+        let a = fold(fold(fold(v0, v1), fold(v2, v3)), fold(fold(v4, v5), fold(v6, v7)))
+        let b = fold(fold(fold(v8, v9), fold(v10, v11)), fold(fold(v12, v13), fold(v14, v15)))
+        return fold(a, b)
+    }
+
+    /// Dot products of x with the 16 F16 rows at `rows + k · stride`, as one vector.
+    @inline(__always)
+    static func dots16F16(_ rows: UnsafeRawPointer, stride: Int, _ x: UnsafeRawPointer, vectors: Int) -> SIMD16<Float> {
+        @inline(__always) func d(_ k: Int) -> SIMD16<Float> { dotVectorF16(rows + k * stride, x, vectors: vectors) }
+        return laneSums(d(0), d(1), d(2), d(3), d(4), d(5), d(6), d(7), d(8), d(9), d(10), d(11), d(12), d(13), d(14), d(15))
+    }
+
+    /// Dot products of x with the 16 Q8_0 rows at `rows + k · stride`, as one vector.
+    @inline(__always)
+    static func dots16Q8_0(_ rows: UnsafeRawPointer, stride: Int, _ x: UnsafeRawPointer, blocks: Int) -> SIMD16<Float> {
+        @inline(__always) func d(_ k: Int) -> SIMD16<Float> { dotVectorQ8_0(rows + k * stride, x, blocks: blocks) }
+        return laneSums(d(0), d(1), d(2), d(3), d(4), d(5), d(6), d(7), d(8), d(9), d(10), d(11), d(12), d(13), d(14), d(15))
+    }
+}
+
 /// Plain scalar forms of the K/V cache kernels.
 extension Kernels {
     public static func quantizeQ8_0Reference(_ x: [Float]) -> [UInt8] {

@@ -54,6 +54,34 @@ enum Lanes {
         for i in 0..<16 { r[i] = Int16(truncatingIfNeeded: bits[i]) }
         return r
     }
+    /// e^x lane by lane for x ≤ 0 (softmax inputs): x = n·ln 2 + r with n = round(x / ln 2) and |r| ≤ ln 2 / 2 (ln 2
+    /// split in an exact high part and a low part, Cody-Waite), e^r by its degree-6 Taylor polynomial in FMAs
+    /// (truncation < 1.2e-7 relative), times 2^n built in the exponent bits. Lanes below -87.3 give 0; n is read from
+    /// the float's bits (no conversion that could trap on NaN).
+    @inline(__always) static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        let low = x .< -87.3
+        let clamped = x.replacing(with: -87.3, where: low)
+        let magic = SIMD16<Float>(repeating: 12_582_912)  // 1.5 · 2^23: adding it rounds to an integer
+        let t = magic.addingProduct(clamped, SIMD16(repeating: 1.442_695_04))
+        let n = t - magic
+        var r = clamped.addingProduct(n, SIMD16(repeating: -0.693_359_375))
+        r = r.addingProduct(n, SIMD16(repeating: 2.121_944_4e-4))
+        var p = SIMD16<Float>(repeating: 1.0 / 720)
+        p = SIMD16(repeating: 1.0 / 120).addingProduct(p, r)
+        p = SIMD16(repeating: 1.0 / 24).addingProduct(p, r)
+        p = SIMD16(repeating: 1.0 / 6).addingProduct(p, r)
+        p = SIMD16(repeating: 0.5).addingProduct(p, r)
+        p = SIMD16(repeating: 1).addingProduct(p, r)
+        p = SIMD16(repeating: 1).addingProduct(p, r)
+        let exponent = (unsafeBitCast(t, to: SIMD16<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
+        return (p * unsafeBitCast(exponent, to: SIMD16<Float>.self)).replacing(with: 0, where: low)
+    }
+    /// Sums of adjacent lanes: lane i = v[2i] + v[2i + 1].
+    @inline(__always) static func pairSums(_ v: SIMD16<Float>) -> SIMD8<Float> {
+        var r = SIMD8<Float>()
+        for i in 0..<8 { r[i] = v[2 * i] + v[2 * i + 1] }
+        return r
+    }
     @inline(__always) static func sum(_ v: SIMD16<Float>) -> Float {
         var s: Float = 0
         for i in 0..<16 { s += v[i] }
