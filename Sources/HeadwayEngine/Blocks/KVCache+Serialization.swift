@@ -16,8 +16,7 @@ extension AttentionBlock {
         var out = [UInt8]()
         out.reserveCapacity(Self.cacheHeaderBytes + c.filledBytes)
         out += Self.cacheMagic
-        let storage: UInt32 = c.format.storage == .f16 ? 0 : 1
-        for v in [Self.cacheVersion, UInt32(layer), UInt32(group), UInt32(c.headDim), UInt32(c.count), storage,
+        for v in [Self.cacheVersion, UInt32(layer), UInt32(group), UInt32(c.headDim), UInt32(c.count), c.format.storage.code,
                   UInt32(c.format.sinkPositions), UInt32(c.format.recentPositions), UInt32(c.packedEnd)] {
             withUnsafeBytes(of: v.littleEndian) { out += $0 }
         }
@@ -50,11 +49,8 @@ extension AttentionBlock {
         guard l == layer, g == group else { throw fail("snapshot is of block L\(l).head_\(g)") }
         guard hd == cache.headDim else { throw fail("head dimension \(hd), expected \(cache.headDim)") }
         guard count <= cache.capacity else { throw fail("\(count) positions exceed the capacity \(cache.capacity)") }
-        let storage: KVCacheFormat.Storage
-        switch storageCode {
-        case 0: storage = .f16
-        case 1: storage = .q8_0
-        default: throw fail("unknown storage code \(storageCode)")
+        guard let storage = KVCacheFormat.Storage(code: UInt32(storageCode)) else {
+            throw fail("unknown storage code \(storageCode)")
         }
         let format = KVCacheFormat(storage: storage, sinkPositions: sinks, recentPositions: recent)
         guard format == cache.format else { throw fail("cache format \(format), this block's is \(cache.format)") }

@@ -128,21 +128,17 @@ public struct KVCache: Sendable, Equatable {
         packedEnd = max(sinks, min(packedEnd, position))
     }
 
-    /// The key and value of position `p` as floats (for tests and snapshots; slow).
+    /// The key and value of position `p` as floats (for tests; slow).
     public func entry(_ p: Int) -> (key: [Float], value: [Float]) {
         precondition(p >= 0 && p < count, "position \(p) is not filled (\(count) are)")
-        let hd = headDim
-        if let s = slot(of: p) {
-            let (k, v) = (storage.keys + s * hd, storage.values + s * hd)
-            return ((0..<hd).map { Float(k[$0]) }, (0..<hd).map { Float(v[$0]) })
-        }
-        func unpack(_ row: UnsafeRawPointer) -> [Float] {
-            (0..<hd).map { i in
-                let block = row + (i / 32) * 34
-                return Float(block.loadUnaligned(as: Float16.self)) * Float(block.load(fromByteOffset: 2 + i % 32, as: Int8.self))
+        let (hd, type): (Int, WeightType) = (headDim, slot(of: p) != nil ? .f16 : .q8_0)
+        func floats(value: Bool) -> [Float] {
+            [Float](unsafeUninitializedCapacity: hd) { out, n in
+                Kernels.dequantizeRowReference(type, storedBytes(p, value: value).baseAddress!, count: hd, into: out.baseAddress!)
+                n = hd
             }
         }
-        return (unpack(storage.packedKeys + p * rowBytes), unpack(storage.packedValues + p * rowBytes))
+        return (floats(value: false), floats(value: true))
     }
 
     /// The stored bytes of position `p`'s key or value: `2 · headDim` bytes of F16 or one Q8_0 row.

@@ -13,6 +13,19 @@ public struct KVCacheFormat: Sendable, Hashable, CustomStringConvertible {
     public enum Storage: String, Sendable, CaseIterable {
         case f16
         case q8_0
+
+        /// The storage's number in cache snapshots (`AttentionBlock.serializedCache()`).
+        var code: UInt32 {
+            switch self {
+            case .f16: 0
+            case .q8_0: 1
+            }
+        }
+
+        init?(code: UInt32) {
+            guard let s = Storage.allCases.first(where: { $0.code == code }) else { return nil }
+            self = s
+        }
     }
 
     public var storage: Storage

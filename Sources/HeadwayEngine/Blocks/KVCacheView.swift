@@ -1,6 +1,6 @@
-/// A raw, read-only view of one `KVCache` for the attention kernel: base pointers and the layout numbers, so worker
-/// threads can read the cache without touching the Swift arrays. Valid while the cache is neither mutated nor moved.
-/// `@unchecked Sendable`: worker threads only read through it, while the owning cache is not mutated.
+/// A raw, read-only view of one `KVCache` for the attention kernel: the base pointers of its `KVStorage` and the
+/// layout numbers, so worker threads read the cache without touching the value that owns it. Valid while the cache
+/// is neither mutated nor released. `@unchecked Sendable`: worker threads only read through it, meanwhile.
 struct KVCacheView: @unchecked Sendable {
     let keys, values: UnsafeRawPointer?
     let packedKeys, packedValues: UnsafeRawPointer?

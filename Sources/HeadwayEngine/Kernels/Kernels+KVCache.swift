@@ -119,10 +119,8 @@ extension Kernels {
     }
 
     public static func addScaledQ8_0Reference(_ row: [UInt8], scale: Float, into out: inout [Float]) {
-        for i in out.indices {
-            let block = (i / 32) * 34
-            let d = Float(Float16(bitPattern: UInt16(row[block]) | UInt16(row[block + 1]) << 8))
-            out[i] += scale * (d * Float(Int8(bitPattern: row[block + 2 + i % 32])))
+        row.withUnsafeBytes { r in
+            for i in out.indices { out[i] += scale * weightReference(.q8_0, r.baseAddress!, i) }
         }
     }
 
