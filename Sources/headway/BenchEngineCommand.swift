@@ -127,14 +127,8 @@ struct BenchEngine: ParsableCommand {
             if !noLlamacpp {
                 switch LlamaCppReference.cacheQuality(model: modelOptions.model, threads: modelOptions.threads,
                                                       prompt: prompt, tokens: q.tokens, context: modelOptions.context) {
-                case .success(let formats):
-                    report["llamacpp_cache_quality"] = formats.map { f in
-                        [
-                            "format": f.format, "reference": "f16", "positions": q.positions, "mean_kl": f.meanKL,
-                            "p99_kl": f.p99KL, "max_kl": f.maxKL, "top1_agreement": f.top1Agreement,
-                            "perplexity": f.perplexity, "reference_perplexity": f.referencePerplexity,
-                        ] as [String: Any]
-                    }
+                case .success(let rows):
+                    report["llamacpp_cache_quality"] = rows
                 case .failure(let why):
                     report["llamacpp_cache_quality_unavailable"] = why.message
                 }

@@ -55,15 +55,6 @@ struct ModelOptions: ParsableArguments {
     }
 }
 
-/// Writes to stdout without buffering delays.
-func writeStdout(_ s: String) {
-    FileHandle.standardOutput.write(Data(s.utf8))
-}
-
-func writeStderr(_ s: String) {
-    FileHandle.standardError.write(Data(s.utf8))
-}
-
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate text with the local engine, streaming it to stdout (speed on stderr).")
@@ -126,15 +117,15 @@ struct Generate: ParsableCommand {
             ) { token in
                 let piece = decoder.append(token)
                 generated += piece
-                if streaming && !piece.isEmpty { writeStdout(piece) }
+                if streaming && !piece.isEmpty { CLI.writeStdout(piece) }
             }
         }()
         let tail = decoder.finish()
         generated += tail
         switch format {
         case .text:
-            writeStdout(tail + "\n")
-            writeStderr(String(format: "\n%d prompt tokens, %d generated; prefill %.1f tok/s, decode %.1f tok/s (%d threads)\n",
+            CLI.writeStdout(tail + "\n")
+            CLI.writeStderr(String(format: "\n%d prompt tokens, %d generated; prefill %.1f tok/s, decode %.1f tok/s (%d threads)\n",
                                promptTokens.count, result.tokens.count, result.prefillTokensPerSecond,
                                result.decodeTokensPerSecond, modelOptions.threads))
         case .json:
@@ -144,7 +135,7 @@ struct Generate: ParsableCommand {
                 prefill_tokens_per_second: result.prefillTokensPerSecond)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            writeStdout(String(decoding: try encoder.encode(output), as: UTF8.self) + "\n")
+            CLI.writeStdout(String(decoding: try encoder.encode(output), as: UTF8.self) + "\n")
         }
     }
 

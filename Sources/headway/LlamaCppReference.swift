@@ -93,15 +93,9 @@ enum LlamaCppReference {
 }
 
 extension LlamaCppReference {
-    /// KL divergence of llama.cpp's own cache formats against its F16 cache, on a given token sequence.
-    struct CacheQuality {
-        var format: String
-        var meanKL, p99KL, maxKL, top1Agreement, perplexity, referencePerplexity: Double
-    }
-
     /// Feeds `prompt + tokens` to llama.cpp with its default F16 cache (no flash attention: the arithmetic the
-    /// engine follows) and with each of its 8-bit cache setups (Q8_0 needs flash attention in llama.cpp), and
-    /// compares the next-token distributions at the positions that predict `tokens`, as `KVCacheQuality` does.
+    /// engine follows), then with flash attention (same F16 cache) and with Q8_0 keys and values (which need flash
+    /// attention in llama.cpp), and compares the next-token distributions at the positions that predict `tokens`, as `KVCacheQuality` does.
     static let cacheQualityScript = """
         import json, sys
         try:
@@ -127,34 +121,28 @@ extension LlamaCppReference {
                          ("q8_0", dict(flash_attn=True, type_k=8, type_v=8))]:
             lp = logprobs(**kw)
             kl = np.maximum((np.exp(ref) * (ref - lp)).sum(axis=1), 0)
-            out.append({"format": name, "mean_kl": float(kl.mean()), "p99_kl": float(np.quantile(kl, 0.99)),
+            out.append({"format": name, "reference": "f16", "positions": len(toks), "mean_kl": float(kl.mean()), "p99_kl": float(np.quantile(kl, 0.99)),
                         "max_kl": float(kl.max()), "top1_agreement": float((ref.argmax(1) == lp.argmax(1)).mean()),
                         "perplexity": float(np.exp(-lp[idx, toks].mean())),
                         "reference_perplexity": float(np.exp(-ref[idx, toks].mean()))})
         print(json.dumps({"formats": out}))
         """
 
+    /// One row per llama.cpp cache setup, with the keys of `bench engine`'s `cache_quality` (less the logit
+    /// difference), ready for the report.
     static func cacheQuality(model: String, threads: Int, prompt: [Int32], tokens: [Int32], context: Int)
-        -> Result<[CacheQuality], Unavailable>
+        -> Result<[[String: Any]], Unavailable>
     {
         let args: [String: Any] = [
             "model": model, "threads": threads, "prompt": prompt.map(Int.init), "tokens": tokens.map(Int.init),
             "context": context,
         ]
+        let numbers = ["mean_kl", "p99_kl", "max_kl", "top1_agreement", "perplexity", "reference_perplexity"]
         return runPython(cacheQualityScript, args).flatMap { object in
-            guard let formats = object["formats"] as? [[String: Any]] else {
-                return .failure(Unavailable(message: "unexpected output: \(object)"))
-            }
-            var result: [CacheQuality] = []
-            for f in formats {
-                guard let name = f["format"] as? String, let mean = f["mean_kl"] as? Double, let p99 = f["p99_kl"] as? Double,
-                      let mx = f["max_kl"] as? Double, let top1 = f["top1_agreement"] as? Double,
-                      let ppl = f["perplexity"] as? Double, let refPpl = f["reference_perplexity"] as? Double
-                else { return .failure(Unavailable(message: "unexpected output: \(f)")) }
-                result.append(CacheQuality(format: name, meanKL: mean, p99KL: p99, maxKL: mx, top1Agreement: top1,
-                                           perplexity: ppl, referencePerplexity: refPpl))
-            }
-            return .success(result)
+            guard let rows = object["formats"] as? [[String: Any]],
+                  rows.allSatisfy({ row in row["format"] is String && numbers.allSatisfy { row[$0] is Double } })
+            else { return .failure(Unavailable(message: "unexpected output: \(object)")) }
+            return .success(rows)
         }
     }
 }
