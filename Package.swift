@@ -4,6 +4,9 @@ import PackageDescription
 // Dependencies are named once here. Each carries the reason it is allowed.
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")  // CLI only
 let yams: Target.Dependency = .product(name: "Yams", package: "Yams")  // YAML scenario files (CLI/Simulator loading)
+// TCP data plane of the runtime (HeadwayRuntimeNIO only): event loops, length-prefixed frames, TCP_NODELAY.
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
 
 /// Kernels must be built for a CPU with AVX2 + FMA: `SIMD16<Float>` FMA otherwise lowers to per-lane libm calls (15x slower).
 /// The engine is built for `cascadelake` (AVX-512 F/BW/DQ/VL + VNNI: Intel Cascade Lake / Ice Lake and later, AMD Zen 4
@@ -41,10 +44,12 @@ let package = Package(
         .library(name: "HeadwayPlanner", targets: ["HeadwayPlanner"]),
         .library(name: "HeadwaySimulator", targets: ["HeadwaySimulator"]),
         .library(name: "HeadwayEngine", targets: ["HeadwayEngine"]),
+        .library(name: "HeadwayRuntime", targets: ["HeadwayRuntime", "HeadwayRuntimeNIO"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         .target(name: "HeadwayCore"),
@@ -54,9 +59,14 @@ let package = Package(
         .systemLibrary(name: "CGLPK", path: "Sources/CGLPK", providers: [.apt(["libglpk-dev"])]),
         .target(name: "HeadwaySimulator", dependencies: ["HeadwayCore", "HeadwayPlanner", yams]),
         .target(name: "HeadwayEngine", dependencies: ["HeadwayCore", "HeadwayGGUF"], swiftSettings: kernelSettings),
+        // Coordinator and worker state machines, wire format, migration, in-process transport (no networking).
+        .target(name: "HeadwayRuntime", dependencies: ["HeadwayCore", "HeadwayGGUF", "HeadwayPlanner", "HeadwayEngine"]),
+        // The SwiftNIO TCP transport and worker server beside it.
+        .target(name: "HeadwayRuntimeNIO", dependencies: ["HeadwayRuntime", nioCore, nioPosix]),
         .executableTarget(
             name: "headway",
-            dependencies: ["HeadwayCore", "HeadwayGGUF", "HeadwayPlanner", "HeadwaySimulator", "HeadwayEngine", argumentParser],
+            dependencies: ["HeadwayCore", "HeadwayGGUF", "HeadwayPlanner", "HeadwaySimulator", "HeadwayEngine",
+                           "HeadwayRuntime", "HeadwayRuntimeNIO", argumentParser],
             swiftSettings: staticRuntimeCompile,
             linkerSettings: staticRuntimeLink
         ),
@@ -68,6 +78,10 @@ let package = Package(
         .testTarget(name: "HeadwaySimulatorTests", dependencies: ["HeadwayCore", "HeadwayPlanner", "HeadwaySimulator"]),
         // Runs `.build/<configuration>/headway`; no dependency on it (see `staticRuntimeLink`).
         .testTarget(name: "HeadwayCLITests", dependencies: ["HeadwayTestSupport"]),
+        .testTarget(
+            name: "HeadwayRuntimeTests",
+            dependencies: ["HeadwayCore", "HeadwayPlanner", "HeadwayEngine", "HeadwayRuntime", "HeadwayRuntimeNIO",
+                           "HeadwayTestSupport"]),
         .testTarget(
             name: "HeadwayEngineTests", dependencies: ["HeadwayCore", "HeadwayGGUF", "HeadwayEngine", "HeadwayTestSupport"],
             swiftSettings: kernelSettings),

@@ -10,6 +10,7 @@ import Testing
         var model: LlamaModel
         var embedding: EmbeddingBlock
         var attention: [[AttentionBlock]]
+        var caches: [[KVCache]]
         var projection: [ProjectionBlock]
         var feedForward: [FeedForwardBlock]
         var lmHead: LMHeadBlock
@@ -18,7 +19,8 @@ import Testing
             let c = model.configuration
             self.model = model
             embedding = model.embeddingBlock()
-            attention = (0..<c.layerCount).map { l in (0..<c.kvHeadCount).map { model.attentionBlock(layer: l, group: $0, capacity: capacity, cacheFormat: cacheFormat) } }
+            attention = (0..<c.layerCount).map { l in (0..<c.kvHeadCount).map { model.attentionBlock(layer: l, group: $0, positions: capacity) } }
+            caches = attention.map { $0.map { $0.makeCache(capacity: capacity, format: cacheFormat) } }
             projection = (0..<c.layerCount).map { model.projectionBlock(layer: $0) }
             feedForward = (0..<c.layerCount).map { model.feedForwardBlock(layer: $0) }
             lmHead = model.lmHeadBlock()
@@ -28,7 +30,7 @@ import Testing
             var x = try embedding([token])
             for l in 0..<model.configuration.layerCount {
                 var heads: [Float] = []
-                for g in attention[l].indices { heads += attention[l][g](x) }
+                for g in attention[l].indices { heads += attention[l][g](x, cache: &caches[l][g]) }
                 x = projection[l](heads: heads, residual: x)
                 x = feedForward[l](x)
             }
@@ -60,10 +62,10 @@ import Testing
         _ = try original.prefill(Self.prompt)
         var migrated = LlamaSession(model: model, contextLength: 32, pool: WorkerPool(threads: 2))
         for i in original.attention.indices {
-            let bytes = original.attention[i].serializedCache()
-            try migrated.attention[i].restoreCache(from: bytes)
-            #expect(migrated.attention[i].cache == original.attention[i].cache)
-            #expect(migrated.attention[i].serializedCache() == bytes)
+            let bytes = original.snapshot(i)
+            try migrated.restore(i, from: bytes)
+            #expect(migrated.caches[i] == original.caches[i])
+            #expect(migrated.snapshot(i) == bytes)
         }
         #expect(migrated.position == Self.prompt.count)
         for token: Int32 in [5, 6, 7, 8] {
@@ -77,21 +79,21 @@ import Testing
         let model = try TinyLlama().model()
         var session = LlamaSession(model: model, contextLength: 16, pool: .serial)
         _ = try session.prefill([1, 2, 3])
-        let bytes = session.attention[0].serializedCache()
-        var other = model.attentionBlock(layer: 1, group: 0, capacity: 16)
-        #expect(throws: EngineError.self) { try other.restoreCache(from: bytes) }
-        var same = model.attentionBlock(layer: 0, group: 0, capacity: 16)
-        #expect(throws: EngineError.self) { try same.restoreCache(from: Array(bytes.dropLast(2))) }
-        #expect(throws: EngineError.self) { try same.restoreCache(from: [1, 2, 3]) }
-        var small = model.attentionBlock(layer: 0, group: 0, capacity: 2)
+        let bytes = session.snapshot(0)
+        var other = KVCache(headDim: model.configuration.headDim, capacity: 16, format: .f16)  // L1.head_0
+        #expect(throws: EngineError.self) { try other.restore(from: bytes, layer: 1, group: 0) }
+        var same = KVCache(headDim: model.configuration.headDim, capacity: 16, format: .f16)  // L0.head_0
+        #expect(throws: EngineError.self) { try same.restore(from: Array(bytes.dropLast(2)), layer: 0, group: 0) }
+        #expect(throws: EngineError.self) { try same.restore(from: [1, 2, 3], layer: 0, group: 0) }
+        var small = KVCache(headDim: model.configuration.headDim, capacity: 2, format: .f16)  // L0.head_0
         do {
-            try small.restoreCache(from: bytes)
+            try small.restore(from: bytes, layer: 0, group: 0)
             Issue.record("restoring 3 positions into a capacity of 2 did not throw")
         } catch {
             #expect(error.code == .badCacheSnapshot && error.message.contains("L0.head_0"), "\(error)")
         }
-        try same.restoreCache(from: bytes)
-        #expect(same.position == 3)
+        try same.restore(from: bytes, layer: 0, group: 0)
+        #expect(same.count == 3)
     }
 
     @Test func contextOverflowThrows() throws {

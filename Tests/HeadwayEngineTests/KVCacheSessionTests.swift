@@ -19,7 +19,7 @@ import Testing
             let b = try blocks.step(token)
             #expect(maxAbsDiff(a, b) <= 1e-4, "token \(token): maxDiff \(maxAbsDiff(a, b))")
         }
-        #expect(session.attention[0].cache.packedEnd == 1 + (Self.prompt.count + 3 - 1 - 3))
+        #expect(session.caches[0].packedEnd == 1 + (Self.prompt.count + 3 - 1 - 3))
     }
 
     @Test func aQuantizedCacheChangesTheLogitsOnlySlightly() throws {
@@ -41,11 +41,11 @@ import Testing
             for t in 0..<extra { _ = try original.decode(Int32(t + 1)) }
             var migrated = LlamaSession(model: model, contextLength: 32, pool: WorkerPool(threads: 2), cacheFormat: Self.format)
             for i in original.attention.indices {
-                let bytes = original.attention[i].serializedCache()
-                #expect(bytes.count == 40 + original.attention[i].cache.filledBytes)
-                try migrated.attention[i].restoreCache(from: bytes)
-                #expect(migrated.attention[i].cache == original.attention[i].cache)
-                #expect(migrated.attention[i].serializedCache() == bytes)
+                let bytes = original.snapshot(i)
+                #expect(bytes.count == 40 + original.caches[i].filledBytes)
+                try migrated.restore(i, from: bytes)
+                #expect(migrated.caches[i] == original.caches[i])
+                #expect(migrated.snapshot(i) == bytes)
             }
             for token: Int32 in [5, 6, 7, 8] {
                 let a = Array(try original.decode(token)), b = Array(try migrated.decode(token))
@@ -58,28 +58,28 @@ import Testing
         let model = try Self.model()
         var session = LlamaSession(model: model, contextLength: 16, pool: .serial, cacheFormat: Self.format)
         _ = try session.prefill(Self.prompt)
-        let bytes = session.attention[0].serializedCache()
-        var f16 = model.attentionBlock(layer: 0, group: 0, capacity: 16, cacheFormat: .f16)
+        let bytes = session.snapshot(0)
+        var f16 = KVCache(headDim: model.configuration.headDim, capacity: 16, format: .f16)  // L0.head_0
         do {
-            try f16.restoreCache(from: bytes)
+            try f16.restore(from: bytes, layer: 0, group: 0)
             Issue.record("a q8_0 snapshot restored into an f16 cache")
         } catch {
             #expect(error.code == .badCacheSnapshot && error.message.contains("q8_0:1:3") && error.message.contains("f16"), "\(error)")
         }
-        var same = model.attentionBlock(layer: 0, group: 0, capacity: 16, cacheFormat: Self.format)
+        var same = KVCache(headDim: model.configuration.headDim, capacity: 16, format: Self.format)  // L0.head_0
         var badLayout = bytes
         badLayout[36] = 0  // packedEnd 0 < 1 sink position
-        #expect(throws: EngineError.self) { try same.restoreCache(from: badLayout) }
+        #expect(throws: EngineError.self) { try same.restore(from: badLayout, layer: 0, group: 0) }
         var badStorage = bytes
         badStorage[24] = 7
-        #expect(throws: EngineError.self) { try same.restoreCache(from: badStorage) }
+        #expect(throws: EngineError.self) { try same.restore(from: badStorage, layer: 0, group: 0) }
         var oldVersion = bytes
         oldVersion[4] = 1
-        #expect(throws: EngineError.self) { try same.restoreCache(from: oldVersion) }
-        #expect(throws: EngineError.self) { try same.restoreCache(from: Array(bytes.dropLast(1))) }
-        #expect(throws: EngineError.self) { try same.restoreCache(from: Array(bytes.prefix(30))) }
-        try same.restoreCache(from: bytes)
-        #expect(same.cache == session.attention[0].cache)
+        #expect(throws: EngineError.self) { try same.restore(from: oldVersion, layer: 0, group: 0) }
+        #expect(throws: EngineError.self) { try same.restore(from: Array(bytes.dropLast(1)), layer: 0, group: 0) }
+        #expect(throws: EngineError.self) { try same.restore(from: Array(bytes.prefix(30)), layer: 0, group: 0) }
+        try same.restore(from: bytes, layer: 0, group: 0)
+        #expect(same == session.caches[0])
     }
 
     /// A model whose heads are not a multiple of 32 numbers keeps an F16 cache whatever format is asked for.

@@ -1,9 +1,12 @@
-import Foundation
+public import HeadwayCore
 
-/// One K/V group of one layer's attention: RMSNorm of the residual stream, the group's query heads
-/// (`queriesPerGroup` rows-slices of Wq) and its shared K and V head, RoPE, causal softmax attention over
-/// **its own K/V cache**. In: residual stream (`n × modelDim`). Out: the group's head outputs (`n × groupDim`),
-/// which the layer's `ProjectionBlock` concatenates over groups.
+/// The weights of one K/V group of one layer's attention: its RMSNorm, its query heads (`queriesPerGroup` row-slices
+/// of Wq) and its shared K and V head, with the RoPE table. Immutable and shared: one loaded block serves any number
+/// of sequences, each of which keeps its own `KVCache` for the block (the block's state, which is what moves when
+/// the block migrates).
+///
+/// In: residual stream (`n × modelDim`). Out: the group's head outputs (`n × groupDim`), which the layer's
+/// `ProjectionBlock` concatenates over groups. `LayerAttention` runs several groups of one layer together.
 public struct AttentionBlock: Sendable {
     public let layer: Int
     public let group: Int
@@ -11,16 +14,12 @@ public struct AttentionBlock: Sendable {
     let norm: [Float]
     /// Query rows of this group (groupDim × modelDim), key and value rows (headDim × modelDim).
     let wq, wk, wv: WeightMatrix
-    public var cache: KVCache
     let rope: RopeTable
 
-    /// - Parameters:
-    ///   - rope: a table shared with the session's other blocks (made here when `nil`).
-    ///   - cacheFormat: how the cache stores positions; a format the head dimension does not support
-    ///     (`KVCacheFormat.supports(headDim:)`) falls back to `.f16`.
+    /// - Parameter rope: a table shared with the other blocks (made here, for `positions`, when `nil` or too short).
     public init(
-        layer: Int, group: Int, weights: LlamaLayerWeights, configuration c: LlamaConfiguration, capacity: Int,
-        rope: RopeTable? = nil, cacheFormat: KVCacheFormat = .f16
+        layer: Int, group: Int, weights: LlamaLayerWeights, configuration c: LlamaConfiguration, positions: Int,
+        rope: RopeTable? = nil
     ) {
         self.layer = layer
         self.group = group
@@ -29,83 +28,61 @@ public struct AttentionBlock: Sendable {
         wq = weights.wq.rows((group * c.groupDim)..<((group + 1) * c.groupDim))
         wk = weights.wk.rows((group * c.headDim)..<((group + 1) * c.headDim))
         wv = weights.wv.rows((group * c.headDim)..<((group + 1) * c.headDim))
-        cache = KVCache(headDim: c.headDim, capacity: capacity,
-                        format: cacheFormat.supports(headDim: c.headDim) ? cacheFormat : .f16)
-        if let rope, rope.capacity >= capacity, rope.headDim == c.headDim, rope.base == c.ropeBase {
+        if let rope, rope.capacity >= positions, rope.headDim == c.headDim, rope.base == c.ropeBase {
             self.rope = rope
         } else {
-            self.rope = RopeTable(headDim: c.headDim, base: c.ropeBase, capacity: capacity)
+            self.rope = RopeTable(headDim: c.headDim, base: c.ropeBase, capacity: positions)
         }
     }
 
-    /// Positions already in the cache; the next token goes at this position.
-    public var position: Int { cache.count }
+    /// The block's identity in the planner's terms.
+    public var block: Block { Block(layer: layer, kind: .attention(group: group)) }
+
+    /// Positions the RoPE table covers (the longest context this block can run).
+    public var positions: Int { rope.capacity }
+
+    /// An empty K/V cache for this block: `capacity` positions in `format` (`.f16` where the head dimension does not
+    /// allow the format, see `KVCacheFormat.supports(headDim:)`).
+    public func makeCache(capacity: Int, format: KVCacheFormat = .f16) -> KVCache {
+        precondition(capacity <= positions, "a cache of \(capacity) positions exceeds the RoPE table's \(positions)")
+        let hd = configuration.headDim
+        return KVCache(headDim: hd, capacity: capacity, format: format.supports(headDim: hd) ? format : .f16)
+    }
 
     /// Scratch floats `forward` needs for `n` tokens on a pool of `threads`.
     public static func scratchCount(_ c: LlamaConfiguration, tokens n: Int, capacity: Int, threads: Int) -> Int {
-        n * (c.modelDim + c.groupDim + 2 * c.headDim) + threads * capacity
-            + Q8Activations.floatCount(tokens: n, cols: c.modelDim)
+        LayerAttention.scratchCount(c, groups: 1, tokens: n, capacity: capacity, threads: threads)
     }
 
-    /// Runs `n` tokens at positions `position ..< position + n`, appending their keys and values to the cache.
+    /// Runs `n` tokens at positions `cache.count ..< cache.count + n`, appending their keys and values to `cache`
+    /// (the same numbers as running the block inside a `LayerAttention` with other groups).
     /// - Parameters:
     ///   - x: residual stream, `n × modelDim`.
     ///   - out: head outputs; token `t` goes to `out[t · outStride ..< t · outStride + groupDim]`.
     ///   - scratch: at least `scratchCount(…)` floats.
-    public mutating func forward(
-        _ x: UnsafePointer<Float>, tokens n: Int, out: UnsafeMutablePointer<Float>, outStride: Int,
+    public func forward(
+        _ x: UnsafePointer<Float>, tokens n: Int, cache: inout KVCache, out: UnsafeMutablePointer<Float>, outStride: Int,
         scratch: UnsafeMutablePointer<Float>, pool: WorkerPool
     ) {
-        let c = configuration
-        let (d, hd, gd, qpg) = (c.modelDim, c.headDim, c.groupDim, c.queriesPerGroup)
-        precondition(cache.count + n <= cache.capacity, "L\(layer).head_\(group): context of \(cache.capacity) exceeded")
-        let xn = scratch
-        let q = xn + n * d
-        let k = q + n * gd
-        let v = k + n * hd
-        let scores = v + n * hd
-        let xq = Q8Activations(carving: scores + pool.threads * cache.capacity, tokens: n, cols: d)
-        norm.withUnsafeBufferPointer { w in
-            for t in 0..<n { Kernels.rmsNorm(x + t * d, weight: w.baseAddress!, epsilon: c.rmsEpsilon, count: d, into: xn + t * d) }
-        }
-        Kernels.quantizeActivations(xn, into: xq)
-        let (wq, wk, wv) = (self.wq, self.wk, self.wv)
-        pool.perform { part, parts in
-            Kernels.matMulQ8(wq, xn, xq, n: n, q, rows: WorkerPool.split(wq.rows, part: part, parts: parts))
-            Kernels.matMulQ8(wk, xn, xq, n: n, k, rows: WorkerPool.split(wk.rows, part: part, parts: parts))
-            Kernels.matMulQ8(wv, xn, xq, n: n, v, rows: WorkerPool.split(wv.rows, part: part, parts: parts))
-        }
-        let start = cache.count
-        for t in 0..<n {
-            rope.withAngles(start + t) { cos, sin in
-                Kernels.rope(q + t * gd, heads: qpg, headDim: hd, cos: cos, sin: sin)
-                Kernels.rope(k + t * hd, heads: 1, headDim: hd, cos: cos, sin: sin)
-            }
-            Kernels.roundToHalf(q + t * gd, count: gd)
-            cache.append(key: k + t * hd, value: v + t * hd)
-        }
-        let capacity = cache.capacity
-        // The cache is not mutated again until the job below has finished.
-        let view = cache.view()
-        pool.perform { part, parts in
-            for item in WorkerPool.split(n * qpg, part: part, parts: parts) {
-                let (t, h) = item.quotientAndRemainder(dividingBy: qpg)
-                view.attend(query: q + t * gd + h * hd, length: start + t + 1, scores: scores + part * capacity,
-                            out: out + t * outStride + h * hd)
+        var view = KVCacheView.empty
+        withUnsafePointer(to: self) { block in
+            withUnsafeMutablePointer(to: &cache) { c in
+                LayerAttention.forward(
+                    blocks: UnsafeBufferPointer(start: block, count: 1), caches: c, x, tokens: n, out: out,
+                    outStride: outStride, scratch: scratch, views: &view, pool: pool)
             }
         }
     }
 
-    /// Plain-vector form (allocates; for moving activations between devices and for tests):
-    /// residual stream `n × modelDim` in, head outputs `n × groupDim` out.
-    public mutating func callAsFunction(_ residual: [Float], pool: WorkerPool = .serial) -> [Float] {
+    /// Plain-vector form (allocates; for tests): residual stream `n × modelDim` in, head outputs `n × groupDim` out.
+    public func callAsFunction(_ residual: [Float], cache: inout KVCache, pool: WorkerPool = .serial) -> [Float] {
         let c = configuration
         let n = residual.count / c.modelDim
         precondition(residual.count == n * c.modelDim, "residual length \(residual.count) is not a multiple of \(c.modelDim)")
         var out = [Float](repeating: 0, count: n * c.groupDim)
         var scratch = [Float](repeating: 0,
             count: Self.scratchCount(c, tokens: n, capacity: cache.capacity, threads: pool.threads))
-        forward(residual, tokens: n, out: &out, outStride: c.groupDim, scratch: &scratch, pool: pool)
+        forward(residual, tokens: n, cache: &cache, out: &out, outStride: c.groupDim, scratch: &scratch, pool: pool)
         return out
     }
 }

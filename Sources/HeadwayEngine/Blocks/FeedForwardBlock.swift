@@ -1,3 +1,5 @@
+public import HeadwayCore
+
 /// One layer's feed-forward network with its norm and residual add:
 /// `residual += down · (silu(gate · x̂) ⊙ (up · x̂))`, `x̂ = RMSNorm(residual)`.
 /// In and out: the residual stream (`n × modelDim`).
@@ -15,6 +17,9 @@ public struct FeedForwardBlock: Sendable {
         up = weights.up
         down = weights.down
     }
+
+    /// The block's identity in the planner's terms.
+    public var block: Block { Block(layer: layer, kind: .feedForward) }
 
     public static func scratchCount(_ c: LlamaConfiguration, tokens n: Int) -> Int {
         n * (2 * c.modelDim + 2 * c.ffnDim) + Q8Activations.floatCount(tokens: n, cols: max(c.modelDim, c.ffnDim))

@@ -5,14 +5,14 @@
 /// `0 ..< count` in order, then their values. A position takes `2 · headDim` bytes (F16) where the cache holds it in
 /// F16 and one Q8_0 row (`headDim / 32 · 34` bytes) where it holds it in Q8_0, so a snapshot moves exactly the
 /// cache's filled bytes and restores them bit for bit.
-extension AttentionBlock {
+extension KVCache {
     static let cacheMagic: [UInt8] = Array("HWKV".utf8)
     static let cacheVersion: UInt32 = 2
     static let cacheHeaderBytes = 40
 
-    /// The cache's filled positions as bytes (see the layout above).
-    public func serializedCache() -> [UInt8] {
-        let c = cache
+    /// The cache's filled positions as bytes (see the layout above), labelled with the block of `layer` and `group`.
+    public func serialized(layer: Int, group: Int) -> [UInt8] {
+        let c = self
         var out = [UInt8]()
         out.reserveCapacity(Self.cacheHeaderBytes + c.filledBytes)
         out += Self.cacheMagic
@@ -26,10 +26,11 @@ extension AttentionBlock {
         return out
     }
 
-    /// Replaces the cache with one serialized by `serializedCache()` from the same layer and group, in the same
-    /// cache format.
+    /// Replaces this cache's contents with one serialized by `serialized(layer:group:)` for the same layer and group,
+    /// in the same cache format; the capacity stays this cache's.
     /// - Throws: `EngineError.Code.badCacheSnapshot` naming the mismatching field.
-    public mutating func restoreCache(from bytes: [UInt8]) throws(EngineError) {
+    public mutating func restore(from bytes: [UInt8], layer: Int, group: Int) throws(EngineError) {
+        let cache = self
         func fail(_ why: String) -> EngineError {
             EngineError(.badCacheSnapshot, "K/V snapshot for block L\(layer).head_\(group): \(why)")
         }
@@ -74,7 +75,7 @@ extension AttentionBlock {
                 }
             }
         }
-        cache = restored
+        self = restored
     }
 }
 

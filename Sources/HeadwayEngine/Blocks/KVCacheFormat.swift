@@ -14,7 +14,7 @@ public struct KVCacheFormat: Sendable, Hashable, CustomStringConvertible {
         case f16
         case q8_0
 
-        /// The storage's number in cache snapshots (`AttentionBlock.serializedCache()`).
+        /// The storage's number in cache snapshots (`KVCache.serialized(layer:group:)`).
         var code: UInt32 {
             switch self {
             case .f16: 0

@@ -1,7 +1,7 @@
 /// A raw, read-only view of one `KVCache` for the attention kernel: the base pointers of its `KVStorage` and the
 /// layout numbers, so worker threads read the cache without touching the value that owns it. Valid while the cache
 /// is neither mutated nor released. `@unchecked Sendable`: worker threads only read through it, meanwhile.
-struct KVCacheView: @unchecked Sendable {
+public struct KVCacheView: @unchecked Sendable {
     let keys, values: UnsafeRawPointer?
     let packedKeys, packedValues: UnsafeRawPointer?
     let headDim: Int
@@ -9,7 +9,7 @@ struct KVCacheView: @unchecked Sendable {
     let sinks, recent, packedEnd: Int
 
     /// A view of no cache (placeholder).
-    static let empty = KVCacheView(keys: nil, values: nil, packedKeys: nil, packedValues: nil, headDim: 0,
+    public static let empty = KVCacheView(keys: nil, values: nil, packedKeys: nil, packedValues: nil, headDim: 0,
                                    isPacked: false, sinks: 0, recent: 0, packedEnd: 0)
 
     /// A stretch of consecutive positions stored consecutively: F16 slots from `slot`, or Q8_0 rows (`slot == nil`,

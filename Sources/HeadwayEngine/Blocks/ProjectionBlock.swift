@@ -1,3 +1,5 @@
+public import HeadwayCore
+
 /// One layer's attention output projection and residual add: `residual += Wo · heads`.
 /// In: the concatenated head outputs of all groups (`n × queryDim`) and the residual stream (`n × modelDim`).
 /// Out: the updated residual stream.
@@ -11,6 +13,9 @@ public struct ProjectionBlock: Sendable {
         self.configuration = configuration
         wo = weights.wo
     }
+
+    /// The block's identity in the planner's terms.
+    public var block: Block { Block(layer: layer, kind: .projection) }
 
     public static func scratchCount(_ c: LlamaConfiguration, tokens n: Int) -> Int {
         n * c.modelDim + Q8Activations.floatCount(tokens: n, cols: c.queryDim)

@@ -31,14 +31,12 @@ public struct LlamaModel: Sendable {
 
     public func embeddingBlock() -> EmbeddingBlock { EmbeddingBlock(weights: weights, configuration: configuration) }
 
-    /// The attention block of `group` in `layer`, with an empty cache of `capacity` positions.
-    /// Pass one `rope` table to all blocks of a session to share it.
-    public func attentionBlock(
-        layer: Int, group: Int, capacity: Int, rope: RopeTable? = nil, cacheFormat: KVCacheFormat = .f16
-    ) -> AttentionBlock {
+    /// The attention block of `group` in `layer`, for contexts of up to `positions` tokens (make its per-sequence
+    /// state with `makeCache`). Pass one `rope` table to all blocks to share it.
+    public func attentionBlock(layer: Int, group: Int, positions: Int, rope: RopeTable? = nil) -> AttentionBlock {
         precondition(layer < configuration.layerCount && group < configuration.kvHeadCount)
         return AttentionBlock(layer: layer, group: group, weights: weights.layers[layer], configuration: configuration,
-                              capacity: capacity, rope: rope, cacheFormat: cacheFormat)
+                              positions: positions, rope: rope)
     }
 
     public func projectionBlock(layer: Int) -> ProjectionBlock {

@@ -11,16 +11,15 @@ public struct LlamaSession {
     /// Tokens per prefill chunk.
     public let maxBatch: Int
     public let pool: WorkerPool
-    public var embedding: EmbeddingBlock
-    /// Attention blocks, layer-major: block of (layer, group) at `layer · kvHeadCount + group`.
-    public var attention: [AttentionBlock]
-    public var projection: [ProjectionBlock]
-    public var feedForward: [FeedForwardBlock]
-    public var lmHead: LMHeadBlock
+    public let embedding: EmbeddingBlock
+    /// Attention blocks (weights), layer-major: block of (layer, group) at `layer · kvHeadCount + group`.
+    public let attention: [AttentionBlock]
+    /// This sequence's state: the K/V cache of each attention block, indexed like `attention`.
+    public var caches: [KVCache]
+    public let projection: [ProjectionBlock]
+    public let feedForward: [FeedForwardBlock]
+    public let lmHead: LMHeadBlock
     private let workspace: Workspace
-    /// Per layer, the Q, K and V matrices of all groups (each group's rows are a contiguous slice of these), so one
-    /// pool job computes every group's projections.
-    private let fusedQKV: [(q: WeightMatrix, k: WeightMatrix, v: WeightMatrix)]
 
     /// - Parameter cacheFormat: how every attention block's K/V cache stores positions (`.f16` where the head
     ///   dimension does not allow Q8_0).
@@ -36,28 +35,30 @@ public struct LlamaSession {
         embedding = model.embeddingBlock()
         let rope = RopeTable(headDim: c.headDim, base: c.ropeBase, capacity: contextLength)
         attention = (0..<c.layerCount).flatMap { l in
-            (0..<c.kvHeadCount).map { g in
-                model.attentionBlock(layer: l, group: g, capacity: contextLength, rope: rope, cacheFormat: cacheFormat)
-            }
+            (0..<c.kvHeadCount).map { g in model.attentionBlock(layer: l, group: g, positions: contextLength, rope: rope) }
         }
+        caches = attention.map { $0.makeCache(capacity: contextLength, format: cacheFormat) }
         projection = (0..<c.layerCount).map { model.projectionBlock(layer: $0) }
         feedForward = (0..<c.layerCount).map { model.feedForwardBlock(layer: $0) }
         lmHead = model.lmHeadBlock()
-        fusedQKV = model.weights.layers.map { ($0.wq, $0.wk, $0.wv) }
-        let scratch = max(
-            AttentionBlock.scratchCount(c, tokens: maxBatch, capacity: contextLength, threads: pool.threads),
-            Self.fusedAttentionScratchCount(c, tokens: maxBatch, capacity: contextLength, threads: pool.threads),
-            ProjectionBlock.scratchCount(c, tokens: maxBatch), FeedForwardBlock.scratchCount(c, tokens: maxBatch),
+        workspace = Workspace(
+            residual: maxBatch * c.modelDim, heads: maxBatch * c.queryDim,
+            scratch: Self.scratchCount(c, tokens: maxBatch, capacity: contextLength, threads: pool.threads),
+            logits: c.vocabSize, groups: c.kvHeadCount)
+    }
+
+    /// Scratch floats one forward pass of `n` tokens needs (the largest of its blocks').
+    public static func scratchCount(_ c: LlamaConfiguration, tokens n: Int, capacity: Int, threads: Int) -> Int {
+        max(LayerAttention.scratchCount(c, groups: c.kvHeadCount, tokens: n, capacity: capacity, threads: threads),
+            ProjectionBlock.scratchCount(c, tokens: n), FeedForwardBlock.scratchCount(c, tokens: n),
             LMHeadBlock.scratchCount(c, tokens: 1))
-        workspace = Workspace(residual: maxBatch * c.modelDim, heads: maxBatch * c.queryDim, scratch: scratch,
-                              logits: c.vocabSize, groups: c.kvHeadCount)
     }
 
     /// How the attention blocks' K/V caches store positions.
-    public var cacheFormat: KVCacheFormat { attention[0].cache.format }
+    public var cacheFormat: KVCacheFormat { caches[0].format }
 
     /// Tokens processed so far (= the position of the next token).
-    public var position: Int { attention[0].position }
+    public var position: Int { caches[0].count }
 
     /// Logits of the last token run (valid until the next call).
     public var logits: UnsafeBufferPointer<Float> { UnsafeBufferPointer(workspace.logits) }
@@ -104,7 +105,7 @@ public struct LlamaSession {
 
     /// Forgets every position from `position` on, in every attention block.
     public mutating func rewind(to position: Int) {
-        for i in attention.indices { attention[i].cache.truncate(to: position) }
+        for i in caches.indices { caches[i].truncate(to: position) }
     }
 
     private func checkRoom(_ n: Int) throws(EngineError) {
@@ -119,8 +120,16 @@ public struct LlamaSession {
         let n = tokens.count
         let (x, heads, scratch) = (workspace.residual, workspace.heads, workspace.scratch)
         try embedding.forward(tokens, out: x)
+        let kv = c.kvHeadCount
         for l in 0..<c.layerCount {
-            attentionLayer(l, x, tokens: n, heads: heads, scratch: scratch)
+            attention.withUnsafeBufferPointer { blocks in
+                caches.withUnsafeMutableBufferPointer { caches in
+                    LayerAttention.forward(
+                        blocks: UnsafeBufferPointer(rebasing: blocks[(l * kv)..<((l + 1) * kv)]),
+                        caches: caches.baseAddress! + l * kv, x, tokens: n, out: heads, outStride: c.queryDim,
+                        scratch: scratch, views: workspace.cacheViews, pool: pool)
+                }
+            }
             projection[l].forward(heads: heads, residual: x, tokens: n, scratch: scratch, pool: pool)
             feedForward[l].forward(residual: x, tokens: n, scratch: scratch, pool: pool)
         }
@@ -131,76 +140,6 @@ public struct LlamaSession {
             }
         } else {
             lmHead.forward(x + (n - 1) * c.modelDim, tokens: 1, logits: workspace.logits.baseAddress!, scratch: scratch, pool: pool)
-        }
-    }
-}
-
-extension LlamaSession {
-    static func fusedAttentionScratchCount(_ c: LlamaConfiguration, tokens n: Int, capacity: Int, threads: Int) -> Int {
-        n * (c.modelDim + c.queryDim + 2 * c.kvHeadCount * c.headDim) + threads * capacity
-            + Q8Activations.floatCount(tokens: n, cols: c.modelDim)
-    }
-
-    /// All attention blocks of layer `l` at once, with the same numbers as running each group's
-    /// `AttentionBlock.forward` in turn: one RMSNorm and quantization, one pool job for the Q/K/V rows of every
-    /// group, each group's RoPE and cache append, then one pool job for every head's attention over its group's cache.
-    fileprivate mutating func attentionLayer(
-        _ l: Int, _ x: UnsafePointer<Float>, tokens n: Int, heads: UnsafeMutablePointer<Float>,
-        scratch: UnsafeMutablePointer<Float>
-    ) {
-        let c = model.configuration
-        let (d, hd, gd, qpg, kv) = (c.modelDim, c.headDim, c.groupDim, c.queriesPerGroup, c.kvHeadCount)
-        let qd = c.queryDim, kd = kv * hd
-        let first = l * kv
-        let capacity = attention[first].cache.capacity
-        precondition(attention[first].cache.count + n <= capacity, "L\(l): context of \(capacity) exceeded")
-        let xn = scratch
-        let q = xn + n * d
-        let k = q + n * qd
-        let v = k + n * kd
-        let scores = v + n * kd
-        let xq = Q8Activations(carving: scores + pool.threads * capacity, tokens: n, cols: d)
-        attention[first].norm.withUnsafeBufferPointer { w in
-            for t in 0..<n { Kernels.rmsNorm(x + t * d, weight: w.baseAddress!, epsilon: c.rmsEpsilon, count: d, into: xn + t * d) }
-        }
-        Kernels.quantizeActivations(xn, into: xq)
-        let (wq, wk, wv) = fusedQKV[l]
-        let total = qd + 2 * kd
-        pool.perform(chunks: pool.chunksFor(rows: total)) { part, parts in
-            let r = WorkerPool.split(total, part: part, parts: parts)
-            func clamp(_ lo: Int, _ hi: Int) -> Range<Int> {
-                let a = min(max(r.lowerBound, lo), hi), b = min(max(r.upperBound, lo), hi)
-                return (a - lo)..<(b - lo)
-            }
-            Kernels.matMulQ8(wq, xn, xq, n: n, q, rows: clamp(0, qd))
-            Kernels.matMulQ8(wk, xn, xq, n: n, k, rows: clamp(qd, qd + kd))
-            Kernels.matMulQ8(wv, xn, xq, n: n, v, rows: clamp(qd + kd, total))
-        }
-        let start = attention[first].cache.count
-        let views = workspace.cacheViews
-        for g in 0..<kv {
-            let b = first + g
-            let rope = attention[b].rope
-            for t in 0..<n {
-                let qg = q + t * qd + g * gd, kg = k + t * kd + g * hd
-                rope.withAngles(start + t) { cos, sin in
-                    Kernels.rope(qg, heads: qpg, headDim: hd, cos: cos, sin: sin)
-                    Kernels.rope(kg, heads: 1, headDim: hd, cos: cos, sin: sin)
-                }
-                Kernels.roundToHalf(qg, count: gd)
-                attention[b].cache.append(key: kg, value: v + t * kd + g * hd)
-            }
-            // The caches are not mutated again until the attention job below has finished.
-            views[g] = attention[b].cache.view()
-        }
-        let headCount = c.headCount
-        pool.perform { part, parts in
-            for item in WorkerPool.split(n * headCount, part: part, parts: parts) {
-                let (t, h) = item.quotientAndRemainder(dividingBy: headCount)
-                let g = h / qpg
-                views[g].attend(query: q + t * qd + h * hd, length: start + t + 1, scores: scores + part * capacity,
-                                out: heads + t * qd + h * hd)
-            }
         }
     }
 }
@@ -231,5 +170,17 @@ private final class Workspace {
     deinit {
         for p in [residual, heads, scratch, logits.baseAddress!] { UnsafeMutableRawPointer(p).deallocate() }
         cacheViews.deallocate()
+    }
+}
+
+extension LlamaSession {
+    /// The K/V cache of attention block `i` (`attention[i]`) as snapshot bytes.
+    public func snapshot(_ i: Int) -> [UInt8] {
+        caches[i].serialized(layer: attention[i].layer, group: attention[i].group)
+    }
+
+    /// Replaces the K/V cache of attention block `i` with a snapshot of the same block.
+    public mutating func restore(_ i: Int, from bytes: [UInt8]) throws(EngineError) {
+        try caches[i].restore(from: bytes, layer: attention[i].layer, group: attention[i].group)
     }
 }

@@ -1,0 +1,335 @@
+import Foundation
+public import HeadwayCore
+public import HeadwayEngine
+import HeadwayGGUF
+public import HeadwayPlanner
+
+/// A remote device as the coordinator reaches it: a data connection for jobs and a bulk connection for K/V copies,
+/// so a migration's bytes never queue in front of a token's.
+public struct RemoteDevice: Sendable {
+    public var data: any Connection
+    public var bulk: any Connection
+    public init(data: any Connection, bulk: any Connection) {
+        self.data = data
+        self.bulk = bulk
+    }
+}
+
+/// Runs a model over devices: device 0 is the coordinator's own (it holds the embedding and the LM head, and may
+/// hold blocks), devices 1... are workers. At join it measures every worker (compute and memory speed on the model's
+/// own feed-forward block, memory, round-trip time and bandwidth of its link) and builds the cluster state the
+/// planners see; then it plans, opens the sequence on every device and generates, re-planning from live
+/// measurements and migrating blocks with their caches as it goes (`Migrator`).
+public final class Coordinator {
+    public let model: LlamaModel
+    public let options: CoordinatorOptions
+    let local: DeviceExecutor
+    let remotes: [RemoteDevice]
+    let costModel: DecodeCostModel
+    let planner: any Planner
+    let embedding: EmbeddingBlock
+    let lmHead: LMHeadBlock
+    /// Per device: what it said at join, its measured speed, its link (device 0: none).
+    var infos: [WorkerInfo] = []
+    var speeds: [WorkerSpeed] = []
+    var rtt: [Double] = []
+    var bandwidth: [Double] = []
+    /// Live estimates: measured / predicted compute time of the device's jobs (EWMA), one-way link latency (EWMA).
+    var speedFactor: [Double] = []
+    var liveLatency: [Double] = []
+    public internal(set) var cluster: Cluster
+    public internal(set) var placement: Placement
+    public internal(set) var epoch: UInt32 = 1
+    var schedule: Schedule
+    let sequence: UInt32 = 1
+    var report = RunReport()
+    var migrator: Migrator?
+    let xBuffer, headsBuffer, scratch, logits: UnsafeMutablePointer<Float>
+    var logitsPointer: UnsafePointer<Float> { UnsafePointer(logits) }
+
+    public var deviceCount: Int { remotes.count + 1 }
+    public var deviceNames: [String] { infos.map(\.name) }
+
+    /// Joins the workers, measures them and plans the first placement.
+    /// - Throws: `RuntimeError` naming the worker that cannot be reached, is incompatible, or cannot hold its blocks.
+    public init(model: LlamaModel, local: DeviceExecutor, remotes: [RemoteDevice], options: CoordinatorOptions) throws(RuntimeError) {
+        self.model = model
+        self.options = options
+        self.local = local
+        self.remotes = remotes
+        let c = model.configuration
+        do {
+            costModel = DecodeCostModel(shape: try ModelShape(gguf: model.file), weightsPreloaded: true)
+            planner = try PlannerRegistry.planner(named: options.planner)
+        } catch {
+            throw RuntimeError(.invalidArgument, "\(error)")
+        }
+        embedding = model.embeddingBlock()
+        lmHead = model.lmHeadBlock()
+        let n = local.maxTokens
+        func make(_ k: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: k)
+            p.initialize(repeating: 0, count: k)
+            return p
+        }
+        xBuffer = make(n * c.modelDim)
+        headsBuffer = make(n * c.queryDim)
+        scratch = make(LMHeadBlock.scratchCount(c, tokens: 1))
+        logits = make(c.vocabSize)
+        cluster = try! Cluster(devices: [Device(id: "coordinator", memory: Bytes(1), compute: FLOPsPerSecond(1), memoryBandwidth: BytesPerSecond(1))], links: [])
+        placement = Placement(blockCount: costModel.layout.count, allOn: 0)
+        schedule = Schedule(placement: placement, layout: costModel.layout)
+        try join()
+        let plan = try makePlan(position: TokenPosition(promptLength: 0, generated: 0), previous: nil)
+        placement = options.fixedPlacement ?? plan
+        guard placement.count == costModel.layout.count, placement.devices.allSatisfy({ $0 >= 0 && $0 < deviceCount }) else {
+            throw RuntimeError(.invalidArgument, "placement of \(placement.count) blocks on devices \(Set(placement.devices).sorted()) does not fit \(costModel.layout.count) blocks on \(deviceCount) devices")
+        }
+        schedule = Schedule(placement: placement, layout: costModel.layout)
+        report.planner = options.fixedPlacement == nil ? options.planner : "fixed"
+    }
+
+    deinit {
+        for p in [xBuffer, headsBuffer, scratch, logits] { p.deallocate() }
+    }
+
+    // MARK: Join and measurements
+
+    private func join() throws(RuntimeError) {
+        let me = local.info
+        infos = [me]
+        speeds = [local.measure()]
+        rtt = [0]
+        bandwidth = [.infinity]
+        for r in remotes {
+            options.log("joining \(r.data.peer)")
+            guard case .welcome(let info) = try r.data.call(.hello(coordinator: me.name, protocolVersion: Int(Frame.version)), timeout: options.timeout) else {
+                throw RuntimeError(.incompatible, "\(r.data.peer) answered hello with something else")
+            }
+            guard info.modelFingerprint == me.modelFingerprint else {
+                throw RuntimeError(.incompatible, "worker \(info.name) at \(r.data.peer) serves another model file (fingerprint \(info.modelFingerprint), the coordinator's is \(me.modelFingerprint))")
+            }
+            _ = try r.bulk.call(.hello(coordinator: me.name, protocolVersion: Int(Frame.version)), timeout: options.timeout)
+            guard case .measured(let speed) = try r.data.call(.measure, timeout: options.timeout) else {
+                throw RuntimeError(.incompatible, "\(info.name) answered measure with something else")
+            }
+            // Round trip: median of small echoes. Bandwidth: a 1 MiB echo on the bulk connection.
+            var trips: [Double] = []
+            for _ in 0..<9 {
+                let t0 = monotonicSeconds()
+                _ = try r.data.call(.echo([UInt8](repeating: 0, count: 64)), timeout: options.timeout)
+                trips.append(monotonicSeconds() - t0)
+            }
+            let trip = trips.sorted()[trips.count / 2]
+            let big = [UInt8](repeating: 1, count: 1 << 20)
+            var bulkTimes: [Double] = []
+            for _ in 0..<3 {
+                let t0 = monotonicSeconds()
+                _ = try r.bulk.call(.echo(big), timeout: options.timeout)
+                bulkTimes.append(monotonicSeconds() - t0)
+            }
+            let bulkTime = max(bulkTimes.min()! - trip, 1e-6)
+            infos.append(info)
+            speeds.append(speed)
+            rtt.append(trip)
+            bandwidth.append(Double(2 * big.count) / bulkTime)
+            options.log(String(format: "joined %@: %d threads, kernels %@, %.1f GFLOP/s, %.1f GB/s, rtt %.0f µs, link %.0f MB/s",
+                               info.name, info.threads, info.kernels, speed.compute / 1e9, speed.memoryBandwidth / 1e9,
+                               trip * 1e6, bandwidth.last! / 1e6))
+        }
+        speedFactor = Array(repeating: 1, count: deviceCount)
+        liveLatency = rtt.map { $0 / 2 }
+        cluster = try buildCluster()
+    }
+
+    /// The cluster as measured: a star of links from the coordinator (device 0) to each worker.
+    func buildCluster() throws(RuntimeError) -> Cluster {
+        var devices: [Device] = []
+        for i in 0..<deviceCount {
+            let f = speedFactor[i]
+            let memory = (i == 0 && !options.coordinatorHoldsBlocks) ? costModel.controllerMemory(at: TokenPosition(promptLength: options.contextLength, generated: 0)).value + 1
+                : infos[i].memoryBytes
+            devices.append(Device(id: infos[i].name, memory: Bytes(memory), compute: FLOPsPerSecond(speeds[i].compute / f),
+                                  memoryBandwidth: BytesPerSecond(speeds[i].memoryBandwidth / f)))
+        }
+        let links = (1..<max(1, deviceCount)).map { i in
+            Link(a: infos[0].name, b: infos[i].name, bandwidth: BytesPerSecond(bandwidth[i]), latency: Seconds(liveLatency[i]))
+        }
+        do {
+            return try Cluster(devices: devices, links: deviceCount > 1 ? links : [], controller: 0, source: "measured cluster")
+        } catch {
+            throw RuntimeError(.invalidArgument, "measured cluster: \(error)")
+        }
+    }
+
+    /// The cluster state the planner sees now.
+    public var clusterState: ClusterState { ClusterState(cluster: cluster) }
+
+    func makePlan(position: TokenPosition, previous: Placement?) throws(RuntimeError) -> Placement {
+        let request = PlanningRequest(costModel: costModel, state: clusterState, position: position, previous: previous)
+        do {
+            return try planner.plan(request).placement
+        } catch {
+            throw RuntimeError(.noPlacement, "planner \(planner.name): \(error)")
+        }
+    }
+
+    /// The cost model's per-token latency for `placement` at `position`, in seconds.
+    public func predictedLatency(_ placement: Placement, at position: TokenPosition) -> Double {
+        costModel.evaluate(placement, on: clusterState, at: position).latency.value
+    }
+
+    // MARK: Sending work
+
+    /// Sends `message` to device `d` on its data connection (device 0: handled on this thread at `collect`).
+    func connection(_ d: Int, bulk: Bool = false) -> any Connection {
+        bulk ? remotes[d - 1].bulk : remotes[d - 1].data
+    }
+
+    /// A request to every device, in parallel, and their replies (device order as given).
+    func broadcast(_ message: (Int) -> Message, to devices: [Int]) throws(RuntimeError) -> [Message] {
+        for d in devices where d != 0 { try connection(d).send(message(d)) }
+        var replies: [Int: Message] = [:]
+        if devices.contains(0) { replies[0] = local.handle(message(0)) }
+        for d in devices where d != 0 {
+            replies[d] = try connection(d).reply(timeout: options.timeout)
+        }
+        var out: [Message] = []
+        for d in devices {
+            if case .failure(let code, let text) = replies[d]! { throw RuntimeError(RuntimeError.Code(code), text) }
+            out.append(replies[d]!)
+        }
+        return out
+    }
+
+    /// Runs one forward pass of `tokens` (at most `local.maxTokens`) and leaves the logits of the last one.
+    func forward(_ tokens: UnsafeBufferPointer<Int32>, position: Int) throws(RuntimeError) {
+        let c = model.configuration
+        let n = tokens.count
+        do {
+            try embedding.forward(tokens, out: xBuffer)
+        } catch {
+            throw RuntimeError(.engine, error.message)
+        }
+        for round in schedule.rounds {
+            let x = Array(UnsafeBufferPointer(start: xBuffer, count: n * c.modelDim))
+            var jobs: [(Schedule.Job, Double)] = []
+            var localJob: Schedule.Job?
+            for job in round {
+                let run = RunJob(sequence: sequence, epoch: epoch, position: position, tokens: n, steps: job.steps, x: x,
+                                 heads: job.needsHeads ? Array(UnsafeBufferPointer(start: headsBuffer, count: n * c.queryDim)) : [])
+                if job.device == 0 {
+                    localJob = job
+                    jobs.append((job, 0))
+                    let t0 = monotonicSeconds()
+                    let r = local.handle(.run(run))
+                    try absorb(r, job: job, tokens: n, sent: t0)
+                } else {
+                    try connection(job.device).send(.run(run))
+                    jobs.append((job, monotonicSeconds()))
+                }
+            }
+            _ = localJob
+            for (job, sent) in jobs where job.device != 0 {
+                let r = try connection(job.device).reply(timeout: options.timeout)
+                try absorb(r, job: job, tokens: n, sent: sent)
+            }
+        }
+        lmHead.forward(xBuffer + (n - 1) * c.modelDim, tokens: 1, logits: logits, scratch: scratch, pool: local.pool)
+    }
+
+    /// Takes a job's reply into the residual stream or the heads, and updates the live measurements.
+    private func absorb(_ reply: Message, job: Schedule.Job, tokens n: Int, sent: Double) throws(RuntimeError) {
+        let c = model.configuration
+        guard case .result(let r) = reply else {
+            if case .failure(let code, let text) = reply { throw RuntimeError(RuntimeError.Code(code), text) }
+            throw RuntimeError(.badFrame, "\(infos[job.device].name) answered a job with something else")
+        }
+        if job.emitsHeads {
+            guard case .attention(_, let groups, _) = job.steps.last!, r.values.count == n * groups.count * c.groupDim else {
+                throw RuntimeError(.badFrame, "\(infos[job.device].name) returned \(r.values.count) head numbers")
+            }
+            r.values.withUnsafeBufferPointer { v in
+                for t in 0..<n {
+                    for (i, g) in groups.enumerated() {
+                        (headsBuffer + t * c.queryDim + g * c.groupDim).update(from: v.baseAddress! + (t * groups.count + i) * c.groupDim, count: c.groupDim)
+                    }
+                }
+            }
+        } else {
+            guard r.values.count == n * c.modelDim else {
+                throw RuntimeError(.badFrame, "\(infos[job.device].name) returned \(r.values.count) residual numbers")
+            }
+            r.values.withUnsafeBufferPointer { xBuffer.update(from: $0.baseAddress!, count: $0.count) }
+        }
+        if n == 1 { observe(job: job, compute: r.computeSeconds, roundTrip: monotonicSeconds() - sent) }
+    }
+
+    /// Live measurements from one decode job: the device's speed against the cost model's prediction for the job's
+    /// blocks, and the link's one-way latency (round trip less compute, halved).
+    private func observe(job: Schedule.Job, compute: Double, roundTrip: Double) {
+        let d = job.device
+        let position = TokenPosition(promptLength: 0, generated: max(0, (migrator?.position ?? 0)))
+        var predicted = 0.0
+        let state = clusterState
+        for step in job.steps {
+            let kinds: [Int]
+            switch step {
+            case .attention(let l, let groups, _): kinds = groups.map { costModel.layout.attentionIndex(layer: l, group: $0) }
+            case .projection(let l): kinds = [costModel.layout.projectionIndex(layer: l)]
+            case .feedForward(let l): kinds = [costModel.layout.feedForwardIndex(layer: l)]
+            }
+            for b in kinds {
+                predicted += costModel.executionTime(of: costModel.demand(of: b, at: position), on: d, in: state).value * speedFactor[d]
+            }
+        }
+        let alpha = 0.1
+        if predicted > 0 && compute > 0 {
+            let ratio = compute / (predicted / speedFactor[d])
+            speedFactor[d] = (1 - alpha) * speedFactor[d] + alpha * ratio
+        }
+        if d != 0 {
+            let oneWay = max(0, (roundTrip - compute) / 2)
+            liveLatency[d] = (1 - alpha) * liveLatency[d] + alpha * oneWay
+        }
+    }
+
+    /// Opens the sequence on every device, each with the attention blocks the placement gives it.
+    func openSequence() throws(RuntimeError) {
+        let layout = costModel.layout
+        let format = options.cacheFormat.description
+        _ = try broadcast({ d in
+            .open(sequence: self.sequence, capacity: self.options.contextLength, cacheFormat: format,
+                  blocks: layout.blocks.indices.filter { self.placement[$0] == d }.map { layout.blocks[$0] })
+        }, to: Array(0..<deviceCount))
+    }
+
+    func closeSequence() {
+        _ = try? broadcast({ _ in .close(sequence: self.sequence) }, to: Array(0..<deviceCount))
+    }
+
+    /// Installs a new placement (after its moves completed): new epoch and schedule.
+    func commit(_ next: Placement, fromToken: Int, position: TokenPosition) {
+        closeEpoch()
+        placement = next
+        epoch += 1
+        schedule = Schedule(placement: next, layout: costModel.layout)
+        openEpoch(fromToken: fromToken, position: position)
+    }
+
+    func openEpoch(fromToken: Int, position: TokenPosition) {
+        var byDevice: [String: [String]] = [:]
+        for b in 0..<placement.count { byDevice[infos[placement[b]].name, default: []].append(costModel.layout.name(of: b)) }
+        report.epochs.append(RunReport.Epoch(
+            epoch: Int(epoch), from_token: fromToken, placement: byDevice, round_trips_per_token: schedule.roundTrips,
+            predicted_ms_per_token: predictedLatency(placement, at: position) * 1e3, measured_ms_per_token: 0, tokens: 0))
+    }
+
+    func closeEpoch() {
+        guard var e = report.epochs.popLast() else { return }
+        let lat = report.token_latency_ms.dropFirst(max(0, e.from_token - 1))
+        e.tokens = lat.count
+        e.measured_ms_per_token = lat.isEmpty ? 0 : lat.reduce(0, +) / Double(lat.count)
+        report.epochs.append(e)
+    }
+}

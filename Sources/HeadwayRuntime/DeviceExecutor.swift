@@ -1,0 +1,338 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+public import HeadwayCore
+public import HeadwayEngine
+import HeadwayGGUF
+
+/// What one device (a worker process, or the coordinator's own share) does with the messages it is sent: holds the
+/// model's blocks (weights: mapped once, shared by every sequence) and, per sequence, the K/V caches of the attention
+/// blocks placed on it; runs jobs; exports and installs caches for migration. Synchronous and single-threaded: the
+/// transport calls `handle` from one compute thread, one message at a time, so jobs and migration steps never race.
+/// The compute path of a job (`run`) does not allocate.
+public final class DeviceExecutor: @unchecked Sendable {
+    public let model: LlamaModel
+    public let info: WorkerInfo
+    public let pool: WorkerPool
+    /// Tokens per job (the coordinator's prefill chunk).
+    public let maxTokens: Int
+    let attention: [AttentionBlock]
+    let projection: [ProjectionBlock]
+    let feedForward: [FeedForwardBlock]
+    let costModel: DecodeCostModel
+    private var sequences: [UInt32: SequenceState] = [:]
+    private var workspace: ExecutorWorkspace
+    /// Emulated slowdown: after each job, sleep so that compute takes `1 / cpuShare` of its time (1 = none).
+    public var cpuShare: Double = 1
+
+    final class SequenceState {
+        let capacity: Int
+        let format: KVCacheFormat
+        /// Indexed like `attention` (layer · kvHeadCount + group); nil where the block is not held here.
+        var caches: [KVCache?]
+        init(capacity: Int, format: KVCacheFormat, count: Int) {
+            self.capacity = capacity
+            self.format = format
+            caches = Array(repeating: nil, count: count)
+        }
+    }
+
+    /// - Parameters:
+    ///   - memoryBytes: memory this device offers for blocks (nil: what the OS reports available).
+    ///   - maxContext: the longest context a sequence may ask for.
+    public init(model: LlamaModel, name: String, threads: Int, memoryBytes: Double? = nil, maxContext: Int = 8192,
+                maxTokens: Int = 32) throws(RuntimeError) {
+        self.model = model
+        let c = model.configuration
+        pool = WorkerPool(threads: threads)
+        self.maxTokens = maxTokens
+        let positions = min(maxContext, max(1, c.trainedContextLength))
+        let rope = RopeTable(headDim: c.headDim, base: c.ropeBase, capacity: max(positions, maxContext))
+        attention = (0..<c.layerCount).flatMap { l in
+            (0..<c.kvHeadCount).map { g in model.attentionBlock(layer: l, group: g, positions: max(positions, maxContext), rope: rope) }
+        }
+        projection = (0..<c.layerCount).map { model.projectionBlock(layer: $0) }
+        feedForward = (0..<c.layerCount).map { model.feedForwardBlock(layer: $0) }
+        do {
+            costModel = DecodeCostModel(shape: try ModelShape(gguf: model.file), weightsPreloaded: true)
+        } catch {
+            throw RuntimeError(.incompatible, "\(model.file.name): no model shape: \(error)")
+        }
+        info = WorkerInfo(name: name, threads: threads, memoryBytes: memoryBytes ?? Self.availableMemory(),
+                          kernels: CPUFeatures.missing.isEmpty ? "avx512-vnni" : "unsupported", modelFingerprint: model.fingerprint)
+        workspace = ExecutorWorkspace(c, tokens: maxTokens, capacity: 1, threads: threads)
+    }
+
+    /// Memory the OS reports available (`MemAvailable`), in bytes.
+    static func availableMemory() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return 4e9 }
+        for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
+            let parts = line.split(separator: " ")
+            if parts.count >= 2, let kb = Double(parts[1]) { return kb * 1024 }
+        }
+        return 4e9
+    }
+
+    /// Handles one request and returns its reply (`.failure` for anything it refuses; it never traps on a request).
+    public func handle(_ message: Message) -> Message {
+        do {
+            return try reply(message)
+        } catch {
+            return .failure(code: error.code.rawValue, message: "\(info.name): \(error.message)")
+        }
+    }
+
+    private func reply(_ message: Message) throws(RuntimeError) -> Message {
+        switch message {
+        case .hello: return .welcome(info)
+        case .measure: return .measured(measure())
+        case .echo(let d): return .echo(d)
+        case .open(let s, let capacity, let formatName, let blocks): return try open(s, capacity, formatName, blocks)
+        case .close(let s):
+            sequences[s] = nil
+            return .ok
+        case .run(let job): return .result(try run(job))
+        case .export(let s, let b, let since): return try export(s, b, since)
+        case .install(let s, let b, let snapshot, let bytes): return try install(s, b, !snapshot, bytes)
+        case .drop(let s, let b):
+            let (state, i) = try held(s, b, mustHold: false)
+            state.caches[i] = nil
+            return .ok
+        case .welcome, .measured, .result, .exported, .installed, .ok, .failure:
+            throw RuntimeError(.badFrame, "\(info.name): a reply sent as a request")
+        }
+    }
+
+    // MARK: Sequences and caches
+
+    private func open(_ s: UInt32, _ capacity: Int, _ formatName: String, _ blocks: [Block]) throws(RuntimeError) -> Message {
+        let c = model.configuration
+        guard let format = KVCacheFormat(formatName) else {
+            throw RuntimeError(.invalidArgument, "unknown K/V cache format '\(formatName)'")
+        }
+        guard capacity >= 1, capacity <= attention[0].positions else {
+            throw RuntimeError(.invalidArgument, "context of \(capacity) positions outside 1...\(attention[0].positions)")
+        }
+        let state = sequences[s] ?? SequenceState(capacity: capacity, format: format, count: attention.count)
+        guard state.capacity == capacity, state.format == format else {
+            throw RuntimeError(.invalidArgument, "sequence \(s) is already open with another context or format")
+        }
+        var needed = 0.0
+        for b in blocks {
+            guard b.layer < c.layerCount else { throw RuntimeError(.invalidArgument, "block \(b): the model has \(c.layerCount) layers") }
+            guard case .attention(let g) = b.kind else { continue }
+            guard g < c.kvHeadCount else { throw RuntimeError(.invalidArgument, "block \(b): the model has \(c.kvHeadCount) groups") }
+            needed += Double(format.bytes(positions: capacity, headDim: c.headDim))
+        }
+        let held = Double(sequences.values.reduce(0) { total, st in
+            total + st.caches.reduce(0) { $0 + ($1 == nil ? 0 : st.format.bytes(positions: st.capacity, headDim: c.headDim)) }
+        })
+        guard held + needed <= info.memoryBytes else {
+            throw RuntimeError(.refused, "K/V caches of \(Int(needed)) bytes do not fit: \(Int(held)) of \(Int(info.memoryBytes)) bytes in use")
+        }
+        for b in blocks {
+            guard case .attention(let g) = b.kind else { continue }
+            let i = b.layer * c.kvHeadCount + g
+            if state.caches[i] == nil { state.caches[i] = attention[i].makeCache(capacity: capacity, format: format) }
+        }
+        sequences[s] = state
+        if workspace.capacity < capacity {
+            workspace = ExecutorWorkspace(c, tokens: maxTokens, capacity: capacity, threads: pool.threads)
+        }
+        return .ok
+    }
+
+    private func held(_ s: UInt32, _ b: Block, mustHold: Bool = true) throws(RuntimeError) -> (SequenceState, Int) {
+        let c = model.configuration
+        guard let state = sequences[s] else { throw RuntimeError(.invalidArgument, "sequence \(s) is not open") }
+        guard case .attention(let g) = b.kind, b.layer < c.layerCount, g < c.kvHeadCount else {
+            throw RuntimeError(.invalidArgument, "block \(b) has no K/V cache in this model")
+        }
+        let i = b.layer * c.kvHeadCount + g
+        if mustHold && state.caches[i] == nil { throw RuntimeError(.invalidArgument, "block \(b) of sequence \(s) is not held here") }
+        return (state, i)
+    }
+
+    private func export(_ s: UInt32, _ b: Block, _ since: Int?) throws(RuntimeError) -> Message {
+        let (state, i) = try held(s, b)
+        let cache = state.caches[i]!
+        let sum = cache.checksum
+        if let since {
+            guard since <= cache.count else {
+                throw RuntimeError(.invalidArgument, "block \(b): rows since \(since), but only \(cache.count) positions")
+            }
+            if let rows = cache.rowsSince(since) { return .exported(count: cache.count, checksum: sum, snapshot: false, bytes: rows) }
+        }
+        // A full snapshot: asked for, or rows that already aged out of the F16 window.
+        return .exported(count: cache.count, checksum: sum, snapshot: true,
+                         bytes: cache.serialized(layer: b.layer, group: i % model.configuration.kvHeadCount))
+    }
+
+    private func install(_ s: UInt32, _ b: Block, _ delta: Bool, _ bytes: [UInt8]) throws(RuntimeError) -> Message {
+        let (state, i) = try held(s, b, mustHold: false)
+        let g = i % model.configuration.kvHeadCount
+        var cache = state.caches[i] ?? attention[i].makeCache(capacity: state.capacity, format: state.format)
+        state.caches[i] = nil
+        do {
+            if delta {
+                try cache.appendRows(bytes)
+            } else {
+                try cache.restore(from: bytes, layer: b.layer, group: g)
+            }
+        } catch {
+            throw RuntimeError(.engine, "installing block \(b): \(error.message)")
+        }
+        let reply = Message.installed(count: cache.count, checksum: cache.checksum)
+        state.caches[i] = cache
+        return reply
+    }
+
+    // MARK: Jobs
+
+    /// Runs a job. Validates it fully first: a malformed job changes no cache.
+    func run(_ job: RunJob) throws(RuntimeError) -> RunResult {
+        let c = model.configuration
+        let n = job.tokens
+        guard let state = sequences[job.sequence] else { throw RuntimeError(.invalidArgument, "sequence \(job.sequence) is not open") }
+        guard n >= 1, n <= maxTokens else { throw RuntimeError(.invalidArgument, "job of \(n) tokens (1...\(maxTokens))") }
+        guard job.x.count == n * c.modelDim else {
+            throw RuntimeError(.invalidArgument, "x has \(job.x.count) numbers, expected \(n) × \(c.modelDim)")
+        }
+        guard job.position + n <= state.capacity else {
+            throw RuntimeError(.invalidArgument, "positions \(job.position)..<\(job.position + n) exceed the context of \(state.capacity)")
+        }
+        guard !job.steps.isEmpty else { throw RuntimeError(.invalidArgument, "job without steps") }
+        var headsReady = false
+        if case .projection = job.steps[0] {
+            guard job.heads.count == n * c.queryDim else {
+                throw RuntimeError(.invalidArgument, "heads have \(job.heads.count) numbers, expected \(n) × \(c.queryDim)")
+            }
+            headsReady = true
+        } else if !job.heads.isEmpty {
+            throw RuntimeError(.invalidArgument, "heads sent to a job that does not start with a projection")
+        }
+        var emitCount = 0
+        for (k, step) in job.steps.enumerated() {
+            guard step.layer < c.layerCount else { throw RuntimeError(.invalidArgument, "step \(step): the model has \(c.layerCount) layers") }
+            switch step {
+            case .attention(let l, let groups, let emit):
+                guard !groups.isEmpty, groups.count <= c.kvHeadCount, zip(groups, groups.dropFirst()).allSatisfy({ $0 < $1 }),
+                      groups.last! < c.kvHeadCount else {
+                    throw RuntimeError(.invalidArgument, "step \(step): groups must ascend within 0..<\(c.kvHeadCount)")
+                }
+                for g in groups {
+                    guard let cache = state.caches[l * c.kvHeadCount + g] else {
+                        throw RuntimeError(.invalidArgument, "step \(step): block L\(l).head_\(g) of sequence \(job.sequence) is not held here")
+                    }
+                    guard cache.count == job.position else {
+                        throw RuntimeError(.invalidArgument, "block L\(l).head_\(g) holds \(cache.count) positions, the job starts at \(job.position)")
+                    }
+                }
+                if emit {
+                    guard k == job.steps.count - 1 else { throw RuntimeError(.invalidArgument, "step \(step): emitting attention must be last") }
+                    emitCount = groups.count
+                } else {
+                    guard groups.count == c.kvHeadCount else {
+                        throw RuntimeError(.invalidArgument, "step \(step): heads kept for a projection need every group")
+                    }
+                    headsReady = true
+                }
+            case .projection:
+                guard headsReady else { throw RuntimeError(.invalidArgument, "step \(step) has no head outputs to project") }
+                headsReady = false
+            case .feedForward: break
+            }
+        }
+        let t0 = monotonicSeconds()
+        let w = workspace
+        job.x.withUnsafeBufferPointer { w.x.update(from: $0.baseAddress!, count: $0.count) }
+        if !job.heads.isEmpty { job.heads.withUnsafeBufferPointer { w.heads.update(from: $0.baseAddress!, count: $0.count) } }
+        for step in job.steps {
+            switch step {
+            case .attention(let l, let groups, let emit):
+                for (j, g) in groups.enumerated() {
+                    let i = l * c.kvHeadCount + g
+                    (w.blocks + j).initialize(to: attention[i])
+                    (w.caches + j).initialize(to: state.caches[i].take()!)
+                }
+                LayerAttention.forward(
+                    blocks: UnsafeBufferPointer(start: w.blocks, count: groups.count), caches: w.caches, w.x, tokens: n,
+                    out: emit ? w.out : w.heads, outStride: emit ? groups.count * c.groupDim : c.queryDim,
+                    scratch: w.scratch, views: w.views, pool: pool)
+                for (j, g) in groups.enumerated() {
+                    state.caches[l * c.kvHeadCount + g] = (w.caches + j).move()
+                    (w.blocks + j).deinitialize(count: 1)
+                }
+            case .projection(let l):
+                projection[l].forward(heads: w.heads, residual: w.x, tokens: n, scratch: w.scratch, pool: pool)
+            case .feedForward(let l):
+                feedForward[l].forward(residual: w.x, tokens: n, scratch: w.scratch, pool: pool)
+            }
+        }
+        let values: [Float] = emitCount > 0
+            ? Array(UnsafeBufferPointer(start: w.out, count: n * emitCount * c.groupDim))
+            : Array(UnsafeBufferPointer(start: w.x, count: n * c.modelDim))
+        let compute = monotonicSeconds() - t0
+        if cpuShare < 1, cpuShare > 0 { Self.sleep(seconds: compute * (1 / cpuShare - 1)) }
+        return RunResult(values: values, computeSeconds: monotonicSeconds() - t0)
+    }
+
+    static func sleep(seconds: Double) {
+        guard seconds > 0 else { return }
+        var ts = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
+        nanosleep(&ts, nil)
+    }
+
+    // MARK: Measurement
+
+    /// Times a decode step of layer 0's feed-forward block (the model's own weights and kernels) and converts it to
+    /// the cost model's compute (FLOP/s) and memory bandwidth (bytes/s), so the model predicts that step exactly.
+    func measure() -> WorkerSpeed {
+        let c = model.configuration
+        let w = workspace
+        for i in 0..<c.modelDim { w.x[i] = Float(i % 7) * 0.01 }
+        var times: [Double] = []
+        for _ in 0..<12 {
+            let t0 = monotonicSeconds()
+            feedForward[0].forward(residual: w.x, tokens: 1, scratch: w.scratch, pool: pool)
+            times.append(monotonicSeconds() - t0)
+        }
+        let t = times.sorted()[times.count / 3] / max(cpuShare, 1e-3)
+        let demand = costModel.demand(of: costModel.layout.feedForwardIndex(layer: 0), at: TokenPosition(promptLength: 0, generated: 0))
+        return WorkerSpeed(compute: demand.flops.value / t, memoryBandwidth: demand.bytesRead.value / t)
+    }
+}
+
+/// Buffers of a device's jobs, allocated when the longest context grows (not per job).
+final class ExecutorWorkspace {
+    let capacity: Int
+    let x, heads, out, scratch: UnsafeMutablePointer<Float>
+    let blocks: UnsafeMutablePointer<AttentionBlock>
+    let caches: UnsafeMutablePointer<KVCache>
+    let views: UnsafeMutablePointer<KVCacheView>
+
+    init(_ c: LlamaConfiguration, tokens n: Int, capacity: Int, threads: Int) {
+        self.capacity = capacity
+        func make(_ count: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 16))
+            p.initialize(repeating: 0, count: max(count, 16))
+            return p
+        }
+        x = make(n * c.modelDim)
+        heads = make(n * c.queryDim)
+        out = make(n * c.queryDim)
+        scratch = make(LlamaSession.scratchCount(c, tokens: n, capacity: capacity, threads: threads))
+        blocks = .allocate(capacity: c.kvHeadCount)
+        caches = .allocate(capacity: c.kvHeadCount)
+        views = .allocate(capacity: c.kvHeadCount)
+        views.initialize(repeating: .empty, count: c.kvHeadCount)
+    }
+
+    deinit {
+        for p in [x, heads, out, scratch] { p.deallocate() }
+        blocks.deallocate()
+        caches.deallocate()
+        views.deallocate()
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import HeadwayRuntime
+import NIOCore
+import NIOPosix
+
+/// A worker process's server: accepts coordinator connections (a data and a bulk connection each), decodes frames
+/// on the event loop and hands requests to one compute thread (`InProcessDevice`), which runs them in arrival order
+/// and writes the replies back. A connection that sends garbage is closed without disturbing the others.
+public final class WorkerServer: @unchecked Sendable {
+    public let device: InProcessDevice
+    let group: EventLoopGroup
+    var channel: Channel?
+    public let maxPayload: Int
+    public var log: @Sendable (String) -> Void
+
+    public init(executor: DeviceExecutor, group: EventLoopGroup, maxPayload: Int = Frame.defaultMaxPayload,
+                log: @escaping @Sendable (String) -> Void = { _ in }) {
+        device = InProcessDevice(executor: executor)
+        self.group = group
+        self.maxPayload = maxPayload
+        self.log = log
+    }
+
+    /// Binds and listens; returns the bound port (useful with port 0).
+    public func start(host: String, port: Int) throws(RuntimeError) -> Int {
+        let device = self.device
+        let maxPayload = self.maxPayload
+        let log = self.log
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 64)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                let peer = "\(channel.remoteAddress?.description ?? "?")"
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(MessageDecoder(maxPayload: maxPayload, peer: peer)))
+                    try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(MessageEncoder()))
+                    try channel.pipeline.syncOperations.addHandler(RequestHandler(device: device, peer: peer, log: log))
+                }
+            }
+        do {
+            let ch = try bootstrap.bind(host: host, port: port).wait()
+            channel = ch
+            return ch.localAddress?.port ?? port
+        } catch {
+            throw RuntimeError(.unreachable, "cannot listen on \(host):\(port): \(error)")
+        }
+    }
+
+    /// Blocks until the server channel closes.
+    public func wait() {
+        try? channel?.closeFuture.wait()
+    }
+
+    public func stop() {
+        _ = try? channel?.close().wait()
+        device.stop()
+    }
+}
+
+/// Per connection: requests go to the device's compute thread; replies come back in order.
+final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = Message
+    typealias OutboundOut = Message
+    let device: InProcessDevice
+    let peer: String
+    let log: @Sendable (String) -> Void
+    let replies = BlockingQueue<Message>()
+    var forwarder: Thread?
+
+    init(device: InProcessDevice, peer: String, log: @escaping @Sendable (String) -> Void) {
+        self.device = device
+        self.peer = peer
+        self.log = log
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let channel = context.channel
+        let replies = self.replies
+        // Replies are written from this thread; NIO hops to the event loop.
+        let t = Thread {
+            while true {
+                guard let m = replies.pop(timeout: 3600) else {
+                    if replies.isClosed { return }
+                    continue
+                }
+                channel.writeAndFlush(m, promise: nil)
+            }
+        }
+        t.start()
+        forwarder = t
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        device.submit(unwrapInboundIn(data), replyTo: replies)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        replies.close()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        log("closing connection from \(peer): \(error)")
+        replies.close()
+        context.close(promise: nil)
+    }
+}
