@@ -1,4 +1,5 @@
 import Foundation
+import HeadwayEngine
 
 /// One ordered, bidirectional message stream from the coordinator to a device: requests go out with `send`, and the
 /// device answers each request, in order, with one reply. Implementations: `InProcessConnection` (tests, and the
@@ -88,7 +89,7 @@ public final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
 /// bytes, but every request and reply is also encoded to count the bytes a network would carry.
 public final class InProcessDevice: @unchecked Sendable {
     public let executor: DeviceExecutor
-    private let inbox = BlockingQueue<(Message, BlockingQueue<Message>)>()
+    private let inbox = BlockingQueue<(Message, BlockingQueue<Message>, Double)>()
     private var thread: Thread?
 
     public init(executor: DeviceExecutor) {
@@ -96,10 +97,11 @@ public final class InProcessDevice: @unchecked Sendable {
         let inbox = self.inbox
         let t = Thread {
             while true {
-                guard let (request, replyTo) = inbox.pop(timeout: 3600) else {
+                guard let (request, replyTo, notBefore) = inbox.pop(timeout: 3600) else {
                     if inbox.isClosed { return }
                     continue
                 }
+                if notBefore > 0 { DeviceExecutor.sleep(seconds: notBefore - monotonicSeconds()) }
                 replyTo.push(executor.handle(request))
             }
         }
@@ -111,7 +113,9 @@ public final class InProcessDevice: @unchecked Sendable {
     /// A new connection to this device.
     public func connect() -> InProcessConnection { InProcessConnection(device: self) }
 
-    public func submit(_ m: Message, replyTo: BlockingQueue<Message>) { inbox.push((m, replyTo)) }
+    /// Queues a request; its reply goes to `replyTo`. `notBefore`: monotonic time before which it is not handled
+    /// (an emulated link's arrival time), 0 for none.
+    public func submit(_ m: Message, replyTo: BlockingQueue<Message>, notBefore: Double = 0) { inbox.push((m, replyTo, notBefore)) }
 
     /// Stops the compute thread (as if the worker process ended): pending requests get no reply.
     public func stop() { inbox.close() }

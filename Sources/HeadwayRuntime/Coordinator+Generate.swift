@@ -18,10 +18,20 @@ extension Coordinator {
         report.planner = options.fixedPlacement == nil ? options.planner : "fixed"
         report.prompt_tokens = prompt.count
         try openSequence()
-        defer {
+        do {
+            try run(prompt: prompt, maxTokens: maxTokens, sampler: &sampler, isStop: isStop, onToken: onToken)
+        } catch {
             closeSequence()
-            finishReport()
+            throw error
         }
+        closeSequence()
+        finishReport()
+        return report
+    }
+
+    private func run(
+        prompt: [Int32], maxTokens: Int, sampler: inout Sampler, isStop: (Int32) -> Bool, onToken: (Int32) -> Void
+    ) throws(RuntimeError) {
         openEpoch(fromToken: 0, position: TokenPosition(promptLength: prompt.count, generated: 0))
         let t0 = monotonicSeconds()
         var position = 0
@@ -70,7 +80,6 @@ extension Coordinator {
         }
         let decode = monotonicSeconds() - t1
         report.decode_tokens_per_second = report.token_latency_ms.isEmpty ? 0 : Double(report.token_latency_ms.count) / decode
-        return report
     }
 
     /// Re-plans from the live measurements; starts moving if the planner chose another placement.

@@ -13,7 +13,7 @@ import HeadwayGGUF
 /// The compute path of a job (`run`) does not allocate.
 public final class DeviceExecutor: @unchecked Sendable {
     public let model: LlamaModel
-    public let info: WorkerInfo
+    public private(set) var info: WorkerInfo
     public let pool: WorkerPool
     /// Tokens per job (the coordinator's prefill chunk).
     public let maxTokens: Int
@@ -63,6 +63,9 @@ public final class DeviceExecutor: @unchecked Sendable {
                           kernels: CPUFeatures.missing.isEmpty ? "avx512-vnni" : "unsupported", modelFingerprint: model.fingerprint)
         workspace = ExecutorWorkspace(c, tokens: maxTokens, capacity: 1, threads: threads)
     }
+
+    /// Changes the name the device reports (e.g. once its port is known).
+    public func rename(_ name: String) { info.name = name }
 
     /// Memory the OS reports available (`MemAvailable`), in bytes.
     static func availableMemory() -> Double {
@@ -278,7 +281,7 @@ public final class DeviceExecutor: @unchecked Sendable {
         return RunResult(values: values, computeSeconds: monotonicSeconds() - t0)
     }
 
-    static func sleep(seconds: Double) {
+    public static func sleep(seconds: Double) {
         guard seconds > 0 else { return }
         var ts = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
         nanosleep(&ts, nil)

@@ -11,13 +11,16 @@ public final class WorkerServer: @unchecked Sendable {
     let group: EventLoopGroup
     var channel: Channel?
     public let maxPayload: Int
+    public let shaper: LinkShaper?
     public var log: @Sendable (String) -> Void
 
+    /// - Parameter shaper: emulates a slower link for every connection of this worker (nil: as fast as it is).
     public init(executor: DeviceExecutor, group: EventLoopGroup, maxPayload: Int = Frame.defaultMaxPayload,
-                log: @escaping @Sendable (String) -> Void = { _ in }) {
+                shaper: LinkShaper? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) {
         device = InProcessDevice(executor: executor)
         self.group = group
         self.maxPayload = maxPayload
+        self.shaper = shaper
         self.log = log
     }
 
@@ -26,6 +29,7 @@ public final class WorkerServer: @unchecked Sendable {
         let device = self.device
         let maxPayload = self.maxPayload
         let log = self.log
+        let shaper = self.shaper
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 64)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -35,7 +39,7 @@ public final class WorkerServer: @unchecked Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(MessageDecoder(maxPayload: maxPayload, peer: peer)))
                     try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(MessageEncoder()))
-                    try channel.pipeline.syncOperations.addHandler(RequestHandler(device: device, peer: peer, log: log))
+                    try channel.pipeline.syncOperations.addHandler(RequestHandler(device: device, peer: peer, shaper: shaper, log: log))
                 }
             }
         do {
@@ -64,26 +68,30 @@ final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias OutboundOut = Message
     let device: InProcessDevice
     let peer: String
+    let shaper: LinkShaper?
     let log: @Sendable (String) -> Void
     let replies = BlockingQueue<Message>()
     var forwarder: Thread?
 
-    init(device: InProcessDevice, peer: String, log: @escaping @Sendable (String) -> Void) {
+    init(device: InProcessDevice, peer: String, shaper: LinkShaper?, log: @escaping @Sendable (String) -> Void) {
         self.device = device
         self.peer = peer
+        self.shaper = shaper
         self.log = log
     }
 
     func channelActive(context: ChannelHandlerContext) {
         let channel = context.channel
         let replies = self.replies
-        // Replies are written from this thread; NIO hops to the event loop.
+        let shaper = self.shaper
+        // Replies are written from this thread (after the emulated link's delay, if any); NIO hops to the event loop.
         let t = Thread {
             while true {
                 guard let m = replies.pop(timeout: 3600) else {
                     if replies.isClosed { return }
                     continue
                 }
+                if let shaper { LinkShaper.wait(until: shaper.arrival(bytes: m.encoded().count, direction: 1)) }
                 channel.writeAndFlush(m, promise: nil)
             }
         }
@@ -93,7 +101,8 @@ final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        device.submit(unwrapInboundIn(data), replyTo: replies)
+        let m = unwrapInboundIn(data)
+        device.submit(m, replyTo: replies, notBefore: shaper?.arrival(bytes: m.encoded().count, direction: 0) ?? 0)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HeadwayEngine
+import HeadwayRuntime
 
 /// Options shared by the engine commands: which model, how many threads.
 struct ModelOptions: ParsableArguments {
@@ -63,6 +64,8 @@ struct Generate: ParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
 
+    @OptionGroup(title: "Running over workers") var clusterOptions: ClusterOptions
+
     @Argument(help: "The prompt.")
     var prompt: String
 
@@ -109,6 +112,10 @@ struct Generate: ParsableCommand {
         var decoder = StreamingDecoder(tokenizer: tokenizer)
         var generated = ""
         let streaming = format == .text
+        if clusterOptions.distributed {
+            try runDistributed(model: model, tokenizer: tokenizer, prompt: promptTokens, sampler: &sampler, decoder: &decoder)
+            return
+        }
         // The session (and its K/V caches) is released before the summary is formatted.
         let result = try {
             var session = modelOptions.session(model, pool: WorkerPool(threads: modelOptions.threads))
@@ -136,6 +143,39 @@ struct Generate: ParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             CLI.writeStdout(String(decoding: try encoder.encode(output), as: UTF8.self) + "\n")
+        }
+    }
+
+    /// The coordinator: the same generation over workers (`--workers` or `--local-workers`).
+    func runDistributed(
+        model: LlamaModel, tokenizer: Tokenizer, prompt: [Int32], sampler: inout Sampler, decoder: inout StreamingDecoder
+    ) throws {
+        let workers = try WorkerCluster(clusterOptions, model: modelOptions)
+        defer { workers.shutdown() }
+        let local = try DeviceExecutor(model: model, name: "coordinator", threads: modelOptions.threads, maxContext: modelOptions.context)
+        let coordinator = try Coordinator(model: model, local: local, remotes: workers.remotes,
+                                          options: clusterOptions.coordinatorOptions(modelOptions))
+        let streaming = format == .text
+        var generated = ""
+        var report = try coordinator.generate(prompt: prompt, maxTokens: maxTokens, sampler: &sampler,
+                                              isStop: tokenizer.isEndOfGeneration) { token in
+            let piece = decoder.append(token)
+            generated += piece
+            if streaming && !piece.isEmpty { CLI.writeStdout(piece) }
+        }
+        let tail = decoder.finish()
+        generated += tail
+        report.text = generated
+        switch format {
+        case .text:
+            CLI.writeStdout(tail + "\n")
+            let predicted = report.epochs.last?.predicted_ms_per_token ?? 0
+            CLI.writeStderr(String(format: "\n%d prompt tokens, %d generated over %d devices; prefill %.0f ms, decode %.1f tok/s; %d migrations; model predicted %.2f ms/token, measured %.2f\n",
+                                   prompt.count, report.tokens.count, report.devices.count, report.prefill_ms,
+                                   report.decode_tokens_per_second, report.migrations.count, predicted,
+                                   report.epochs.last?.measured_ms_per_token ?? 0))
+        case .json:
+            CLI.writeStdout(try CLI.encode(report))
         }
     }
 

@@ -1,0 +1,209 @@
+import ArgumentParser
+import Foundation
+import HeadwayCore
+import HeadwayEngine
+import HeadwayGGUF
+import HeadwayRuntime
+
+/// `headway bench cluster`: the runtime against the single-process engine on the same prompt, runs interleaved.
+struct BenchCluster: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cluster",
+        abstract: "Decode speed over workers against one process (same model, prompt and tokens, interleaved runs), and migration pauses.",
+        discussion: """
+            Placements measured: the planner's; `spread` (every layer's K/V groups over the workers, projection and \
+            FFN on the first worker); `one-worker` (everything on the first worker). Then a migration run: a prompt \
+            that fills the caches to --migration-context positions, with an attention block moved every \
+            --migration-every tokens; it reports each move's pause (the final copy and the switch).
+            """)
+
+    @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup(title: "Running over workers") var clusterOptions: ClusterOptions
+
+    @Option(help: "Prompt length in tokens.")
+    var promptTokens: Int = 32
+
+    @Option(help: "Tokens generated per run (greedy, no stop).")
+    var tokens: Int = 128
+
+    @Option(help: "Runs of each configuration (interleaved); medians are reported.")
+    var runs: Int = 3
+
+    @Option(help: ArgumentHelp("Positions in the caches during the migration run (0: skip it).", valueName: "positions"))
+    var migrationContext: Int = 1950
+
+    @Option(help: ArgumentHelp("Move a block every this many tokens in the migration run.", valueName: "tokens"))
+    var migrationEvery: Int = 4
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func validate() throws {
+        guard promptTokens >= 1, tokens >= 2, runs >= 1 else { throw ValidationError("--prompt-tokens ≥ 1, --tokens ≥ 2, --runs ≥ 1") }
+        guard promptTokens + tokens <= modelOptions.context else { throw ValidationError("--prompt-tokens + --tokens exceed --context \(modelOptions.context)") }
+        guard migrationContext >= 0, migrationContext + 64 <= modelOptions.context else {
+            throw ValidationError("--migration-context + 64 tokens must fit --context \(modelOptions.context), got \(migrationContext)")
+        }
+        guard migrationEvery >= 1 else { throw ValidationError("--migration-every must be ≥ 1") }
+        guard clusterOptions.distributed else { throw ValidationError("give --local-workers N or --workers …") }
+    }
+
+    struct Config: Encodable {
+        var name: String
+        var tokens_per_second: [Double]
+        var median_tokens_per_second: Double
+        var ratio_to_single_process: Double
+        var round_trips_per_token: Int
+        var predicted_ms_per_token: Double
+        var measured_ms_per_token: Double
+        var bytes_per_token: Double
+    }
+
+    struct Output: Encodable {
+        var model: String
+        var prompt_tokens: Int
+        var tokens: Int
+        var runs: Int
+        var threads: Int
+        var worker_threads: Int
+        var workers: [String]
+        var kv_cache: String
+        var single_process_tokens_per_second: Double
+        var single_process_runs: [Double]
+        /// The planner's placement.
+        var cluster_tokens_per_second: Double
+        var ratio: Double
+        var planner: String
+        var planned_placement: [String: [String]]
+        var configurations: [Config]
+        var predicted_vs_measured_ms_per_token: Double
+        var migration_context: Int
+        var migrations: Int
+        var migration_pause_ms: [Double]
+        var migration_pause_ms_p50: Double
+        var migration_pause_ms_p95: Double
+        var migration_pause_ms_max: Double
+        var migration_bytes_mean: Double
+        var migration_tokens_identical: Bool
+    }
+
+    func run() throws {
+        let model = try modelOptions.load()
+        let tokenizer = try Tokenizer(gguf: model.file)
+        let text = tokenizer.encode(BenchEngine.promptText)
+        let prompt = (0..<promptTokens).map { text[$0 % text.count] }
+        let workers = try WorkerCluster(clusterOptions, model: modelOptions)
+        defer { workers.shutdown() }
+        let local = try DeviceExecutor(model: model, name: "coordinator", threads: modelOptions.threads, maxContext: modelOptions.context)
+        let layout = BlockLayout(shape: try ModelShape(gguf: model.file))
+        var options = clusterOptions.coordinatorOptions(modelOptions)
+        options.log = { _ in }
+        let n = workers.remotes.count
+        func coordinator(_ placement: Placement?, forceEvery: Int = 0) throws -> Coordinator {
+            var o = options
+            o.fixedPlacement = placement
+            o.forceMigrationEvery = forceEvery
+            o.replanEvery = placement == nil ? clusterOptions.replanEvery : 0
+            return try Coordinator(model: model, local: local, remotes: workers.remotes, options: o)
+        }
+        var spread = Placement(blockCount: layout.count, allOn: 1)
+        for l in 0..<layout.layerCount {
+            for g in 0..<layout.groupsPerLayer { spread[layout.attentionIndex(layer: l, group: g)] = 1 + g % n }
+        }
+        let planned = try coordinator(nil)
+        let configs: [(String, Coordinator)] = [
+            ("planner:\(clusterOptions.planner)", planned), ("spread", try coordinator(spread)),
+            ("one-worker", try coordinator(Placement(blockCount: layout.count, allOn: 1))),
+        ]
+        let pool = WorkerPool(threads: modelOptions.threads)
+        var single: [Double] = []
+        var measured: [[Double]] = Array(repeating: [], count: configs.count)
+        var reports: [RunReport?] = Array(repeating: nil, count: configs.count)
+        var reference: [Int32] = []
+        for r in 0..<runs {
+            CLI.writeStderr("headway: bench cluster run \(r + 1) of \(runs)\n")
+            var session = modelOptions.session(model, pool: pool)
+            var sampler = Sampler(.greedy, vocabSize: model.configuration.vocabSize)
+            let s = try session.generate(prompt: prompt, maxTokens: tokens, sampler: &sampler)
+            single.append(s.decodeTokensPerSecond)
+            reference = s.tokens
+            for (i, (_, c)) in configs.enumerated() {
+                var sampler = Sampler(.greedy, vocabSize: model.configuration.vocabSize)
+                let report = try c.generate(prompt: prompt, maxTokens: tokens, sampler: &sampler)
+                guard report.tokens == s.tokens else {
+                    throw CLIError(description: "configuration \(configs[i].0) generated other tokens than one process: \(report.tokens.prefix(8))… vs \(s.tokens.prefix(8))…")
+                }
+                measured[i].append(report.decode_tokens_per_second)
+                reports[i] = report
+            }
+        }
+        let singleMedian = median(single)
+        let rows = configs.indices.map { i -> Config in
+            let rep = reports[i]!
+            let e = rep.epochs[0]
+            let bytes = rep.devices.reduce(0) { $0 + $1.bytes_sent + $1.bytes_received }
+            return Config(name: configs[i].0, tokens_per_second: measured[i], median_tokens_per_second: median(measured[i]),
+                          ratio_to_single_process: median(measured[i]) / singleMedian, round_trips_per_token: e.round_trips_per_token,
+                          predicted_ms_per_token: e.predicted_ms_per_token, measured_ms_per_token: e.measured_ms_per_token,
+                          bytes_per_token: Double(bytes) / Double(promptTokens + tokens))
+        }
+        // Migration run: caches filled to `migrationContext` positions, a block moved every `migrationEvery` tokens.
+        var pauses: [Double] = []
+        var moved: [RunReport.Migration] = []
+        var identical = true
+        if migrationContext > 0 {
+            CLI.writeStderr("headway: migration run, \(migrationContext)-position caches\n")
+            let longPrompt = (0..<migrationContext).map { text[$0 % text.count] }
+            let steps = 64
+            var session = modelOptions.session(model, pool: pool)
+            var sampler = Sampler(.greedy, vocabSize: model.configuration.vocabSize)
+            let expected = try session.generate(prompt: longPrompt, maxTokens: steps, sampler: &sampler).tokens
+            var base = Placement(blockCount: layout.count, allOn: 0)
+            for l in 0..<layout.layerCount { for b in layout.indices(ofLayer: l) { base[b] = 1 + l * n / layout.layerCount } }
+            let c = try coordinator(base, forceEvery: migrationEvery)
+            sampler = Sampler(.greedy, vocabSize: model.configuration.vocabSize)
+            let report = try c.generate(prompt: longPrompt, maxTokens: steps, sampler: &sampler)
+            identical = report.tokens == expected
+            moved = report.migrations
+            pauses = moved.map(\.pause_ms)
+        }
+        let plannedReport = reports[0]!
+        let out = Output(
+            model: modelOptions.model, prompt_tokens: promptTokens, tokens: tokens, runs: runs, threads: modelOptions.threads,
+            worker_threads: clusterOptions.workerThreads, workers: planned.deviceNames, kv_cache: modelOptions.cacheFormat.description,
+            single_process_tokens_per_second: singleMedian, single_process_runs: single,
+            cluster_tokens_per_second: rows[0].median_tokens_per_second, ratio: rows[0].ratio_to_single_process,
+            planner: clusterOptions.planner, planned_placement: plannedReport.epochs[0].placement, configurations: rows,
+            predicted_vs_measured_ms_per_token: rows[0].predicted_ms_per_token / rows[0].measured_ms_per_token,
+            migration_context: migrationContext, migrations: moved.count, migration_pause_ms: pauses,
+            migration_pause_ms_p50: percentile(pauses, 0.5), migration_pause_ms_p95: percentile(pauses, 0.95),
+            migration_pause_ms_max: pauses.max() ?? 0,
+            migration_bytes_mean: moved.isEmpty ? 0 : Double(moved.reduce(0) { $0 + $1.bytes }) / Double(moved.count),
+            migration_tokens_identical: identical)
+        _ = reference
+        if json {
+            CLI.writeStdout(try CLI.encode(out))
+        } else {
+            var s = String(format: "one process: %.1f tok/s (%d threads)\n", singleMedian, modelOptions.threads)
+            for row in rows {
+                s += row.name.padding(toLength: 24, withPad: " ", startingAt: 0)
+                s += String(format: "%6.1f tok/s  %.2fx  %2d round trips/token  predicted %.2f ms, measured %.2f ms\n",
+                            row.median_tokens_per_second, row.ratio_to_single_process, row.round_trips_per_token,
+                            row.predicted_ms_per_token, row.measured_ms_per_token)
+            }
+            s += String(format: "migrations with %d-position caches: %d, pause p50 %.2f ms, p95 %.2f ms, max %.2f ms; tokens identical: %@\n",
+                        migrationContext, moved.count, out.migration_pause_ms_p50, out.migration_pause_ms_p95, out.migration_pause_ms_max,
+                        identical ? "yes" : "NO")
+            CLI.writeStdout(s)
+        }
+        if !identical { throw CLIError(description: "the migration run generated other tokens than one process") }
+    }
+
+    func median(_ v: [Double]) -> Double { percentile(v, 0.5) }
+
+    func percentile(_ v: [Double], _ q: Double) -> Double {
+        guard !v.isEmpty else { return 0 }
+        let s = v.sorted()
+        return s[min(s.count - 1, Int((Double(s.count - 1) * q).rounded()))]
+    }
+}
