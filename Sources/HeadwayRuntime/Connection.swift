@@ -89,20 +89,32 @@ public final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
 /// bytes, but every request and reply is also encoded to count the bytes a network would carry.
 public final class InProcessDevice: @unchecked Sendable {
     public let executor: DeviceExecutor
-    private let inbox = BlockingQueue<(Message, BlockingQueue<Message>, Double)>()
+    enum Work: Sendable {
+        case request(Message, BlockingQueue<Message>, notBefore: Double, client: UInt64)
+        /// A connection closed: forget the sequences it opened.
+        case disconnect(client: UInt64)
+    }
+    private let inbox = BlockingQueue<Work>()
     private var thread: Thread?
+    private let clients = NSLock()
+    private var nextClient: UInt64 = 1
 
     public init(executor: DeviceExecutor) {
         self.executor = executor
         let inbox = self.inbox
         let t = Thread {
             while true {
-                guard let (request, replyTo, notBefore) = inbox.pop(timeout: 3600) else {
+                guard let work = inbox.pop(timeout: 3600) else {
                     if inbox.isClosed { return }
                     continue
                 }
-                if notBefore > 0 { DeviceExecutor.sleep(seconds: notBefore - monotonicSeconds()) }
-                replyTo.push(executor.handle(request))
+                switch work {
+                case .request(let request, let replyTo, let notBefore, let client):
+                    if notBefore > 0 { DeviceExecutor.sleep(seconds: notBefore - monotonicSeconds()) }
+                    replyTo.push(executor.handle(request, client: client))
+                case .disconnect(let client):
+                    executor.forget(client: client)
+                }
             }
         }
         t.name = "headway-device-\(executor.info.name)"
@@ -111,23 +123,58 @@ public final class InProcessDevice: @unchecked Sendable {
     }
 
     /// A new connection to this device.
-    public func connect() -> InProcessConnection { InProcessConnection(device: self) }
+    public func connect() -> InProcessConnection {
+        let c = InProcessConnection(device: self, client: newClient())
+        clients.lock()
+        connections.append(c)
+        clients.unlock()
+        return c
+    }
 
-    /// Queues a request; its reply goes to `replyTo`. `notBefore`: monotonic time before which it is not handled
-    /// (an emulated link's arrival time), 0 for none.
-    public func submit(_ m: Message, replyTo: BlockingQueue<Message>, notBefore: Double = 0) { inbox.push((m, replyTo, notBefore)) }
+    /// An identifier for a new connection (sequences are owned by the connection that opened them).
+    public func newClient() -> UInt64 {
+        clients.lock()
+        defer { clients.unlock() }
+        nextClient += 1
+        return nextClient
+    }
 
-    /// Stops the compute thread (as if the worker process ended): pending requests get no reply.
+    /// Queues a request from `client`; its reply goes to `replyTo`. `notBefore`: monotonic time before which it is
+    /// not handled (an emulated link's arrival time), 0 for none.
+    public func submit(_ m: Message, replyTo: BlockingQueue<Message>, notBefore: Double = 0, client: UInt64 = 0) {
+        inbox.push(.request(m, replyTo, notBefore: notBefore, client: client))
+    }
+
+    /// The connection `client` closed: the sequences it opened are dropped (after the requests queued before).
+    public func disconnected(client: UInt64) { inbox.push(.disconnect(client: client)) }
+
+    /// Stops the compute thread: pending requests get no reply.
     public func stop() { inbox.close() }
+
+    /// As if the worker process were killed: the compute thread stops and every connection to it breaks.
+    public func kill() {
+        stop()
+        clients.lock()
+        let open = connections
+        connections = []
+        clients.unlock()
+        for c in open { c.replies.close() }
+    }
+
+    private var connections: [InProcessConnection] = []
 }
 
 public final class InProcessConnection: Connection, @unchecked Sendable {
     let device: InProcessDevice
-    private let replies = BlockingQueue<Message>()
+    let client: UInt64
+    let replies = BlockingQueue<Message>()
     private let lock = NSLock()
     private var sent = 0, received = 0, open = true
 
-    init(device: InProcessDevice) { self.device = device }
+    init(device: InProcessDevice, client: UInt64) {
+        self.device = device
+        self.client = client
+    }
 
     public var peer: String { device.executor.info.name }
 
@@ -139,7 +186,7 @@ public final class InProcessConnection: Connection, @unchecked Sendable {
         }
         sent += message.encoded().count
         lock.unlock()
-        device.submit(message, replyTo: replies)
+        device.submit(message, replyTo: replies, client: client)
     }
 
     public func receive(timeout: Double) throws(RuntimeError) -> Message? {
@@ -158,8 +205,10 @@ public final class InProcessConnection: Connection, @unchecked Sendable {
 
     public func close() {
         lock.lock()
+        let wasOpen = open
         open = false
         lock.unlock()
         replies.close()
+        if wasOpen { device.disconnected(client: client) }
     }
 }

@@ -35,10 +35,13 @@ extension Coordinator {
         openEpoch(fromToken: 0, position: TokenPosition(promptLength: prompt.count, generated: 0))
         let t0 = monotonicSeconds()
         var position = 0
+        var history = prompt
+        history.reserveCapacity(prompt.count + maxTokens)
         try prompt.withUnsafeBufferPointer { (all) throws(RuntimeError) in
             while position < all.count {
                 let n = min(local.maxTokens, all.count - position)
-                try forward(UnsafeBufferPointer(rebasing: all[position..<(position + n)]), position: position)
+                try forwardRecovering(UnsafeBufferPointer(rebasing: all[position..<(position + n)]), position: position,
+                                      history: history, promptLength: prompt.count, generated: 0)
                 position += n
             }
         }
@@ -64,7 +67,7 @@ extension Coordinator {
                 let b = attention[nextBlock % attention.count]
                 nextBlock += 7
                 var to = (placement[b] + 1) % deviceCount
-                if to == 0 && !options.coordinatorHoldsBlocks { to = 1 % deviceCount }
+                while !alive[to] || (to == 0 && !options.coordinatorHoldsBlocks) { to = (to + 1) % deviceCount }
                 if to != placement[b] {
                     target[b] = to
                     beginMigration(to: target, reason: "forced every \(options.forceMigrationEvery) tokens", position: position)
@@ -72,8 +75,10 @@ extension Coordinator {
             }
             advanceMigration(generated: generated, position: position)
             try withUnsafePointer(to: token) { (p) throws(RuntimeError) in
-                try forward(UnsafeBufferPointer(start: p, count: 1), position: position)
+                try forwardRecovering(UnsafeBufferPointer(start: p, count: 1), position: position, history: history,
+                                      promptLength: prompt.count, generated: generated)
             }
+            history.append(token)
             position += 1
             token = sampler.sample(UnsafeBufferPointer(start: logitsPointer, count: model.configuration.vocabSize))
             report.token_latency_ms.append((monotonicSeconds() - s0) * 1e3)
@@ -85,6 +90,7 @@ extension Coordinator {
     /// Re-plans from the live measurements; starts moving if the planner chose another placement.
     func replan(generated: Int, position: Int) {
         report.replans += 1
+        rejoinLostWorkers()
         do {
             cluster = try buildCluster()
             let next = try makePlan(position: TokenPosition(promptLength: position - generated, generated: generated), previous: placement)

@@ -9,9 +9,12 @@ public import HeadwayPlanner
 public struct RemoteDevice: Sendable {
     public var data: any Connection
     public var bulk: any Connection
-    public init(data: any Connection, bulk: any Connection) {
+    /// Connects to the same worker again (after it was lost), if it can be reached at a known address.
+    public var reconnect: (@Sendable () throws(RuntimeError) -> RemoteDevice)?
+    public init(data: any Connection, bulk: any Connection, reconnect: (@Sendable () throws(RuntimeError) -> RemoteDevice)? = nil) {
         self.data = data
         self.bulk = bulk
+        self.reconnect = reconnect
     }
 }
 
@@ -24,7 +27,12 @@ public final class Coordinator {
     public let model: LlamaModel
     public let options: CoordinatorOptions
     let local: DeviceExecutor
-    let remotes: [RemoteDevice]
+    var remotes: [RemoteDevice]
+    /// Devices still reachable (a worker whose connection broke is out until it is reconnected).
+    var alive: [Bool] = []
+    /// The device whose connection failed in the last forward pass, if one did.
+    var failedDevice: Int?
+    var roundStarted = 0.0
     let costModel: DecodeCostModel
     let planner: any Planner
     let embedding: EmbeddingBlock
@@ -96,12 +104,27 @@ public final class Coordinator {
     // MARK: Join and measurements
 
     private func join() throws(RuntimeError) {
-        let me = local.info
-        infos = [me]
+        infos = [local.info]
         speeds = [local.measure()]
         rtt = [0]
         bandwidth = [.infinity]
         for r in remotes {
+            let (info, speed, trip, bw) = try introduce(r)
+            infos.append(info)
+            speeds.append(speed)
+            rtt.append(trip)
+            bandwidth.append(bw)
+        }
+        speedFactor = Array(repeating: 1, count: deviceCount)
+        liveLatency = rtt.map { $0 / 2 }
+        alive = Array(repeating: true, count: deviceCount)
+        cluster = try buildCluster()
+    }
+
+    /// Hello (model fingerprint checked), speed measurement, round-trip time and bandwidth of one worker.
+    func introduce(_ r: RemoteDevice) throws(RuntimeError) -> (WorkerInfo, WorkerSpeed, Double, Double) {
+        let me = local.info
+        do {
             options.log("joining \(r.data.peer)")
             guard case .welcome(let info) = try r.data.call(.hello(coordinator: me.name, protocolVersion: Int(Frame.version)), timeout: options.timeout) else {
                 throw RuntimeError(.incompatible, "\(r.data.peer) answered hello with something else")
@@ -129,17 +152,35 @@ public final class Coordinator {
                 bulkTimes.append(monotonicSeconds() - t0)
             }
             let bulkTime = max(bulkTimes.min()! - trip, 1e-6)
-            infos.append(info)
-            speeds.append(speed)
-            rtt.append(trip)
-            bandwidth.append(Double(2 * big.count) / bulkTime)
+            let bw = Double(2 * big.count) / bulkTime
             options.log(String(format: "joined %@: %d threads, kernels %@, %.1f GFLOP/s, %.1f GB/s, rtt %.0f µs, link %.0f MB/s",
                                info.name, info.threads, info.kernels, speed.compute / 1e9, speed.memoryBandwidth / 1e9,
-                               trip * 1e6, bandwidth.last! / 1e6))
+                               trip * 1e6, bw / 1e6))
+            return (info, speed, trip, bw)
         }
-        speedFactor = Array(repeating: 1, count: deviceCount)
-        liveLatency = rtt.map { $0 / 2 }
-        cluster = try buildCluster()
+    }
+
+    /// Tries to bring lost workers back (they restarted at the same address); a worker that answers and serves the
+    /// same model is measured again and is a device of the next plan.
+    func rejoinLostWorkers() {
+        for d in 1..<deviceCount where !alive[d] {
+            guard let again = remotes[d - 1].reconnect else { continue }
+            do {
+                let fresh = try again()
+                let (info, speed, trip, bw) = try introduce(fresh)
+                remotes[d - 1] = RemoteDevice(data: fresh.data, bulk: fresh.bulk, reconnect: remotes[d - 1].reconnect)
+                infos[d] = info
+                speeds[d] = speed
+                rtt[d] = trip
+                bandwidth[d] = bw
+                speedFactor[d] = 1
+                liveLatency[d] = trip / 2
+                alive[d] = true
+                options.log("worker \(info.name) is back")
+            } catch {
+                continue
+            }
+        }
     }
 
     /// The cluster as measured: a star of links from the coordinator (device 0) to each worker.
@@ -163,7 +204,7 @@ public final class Coordinator {
     }
 
     /// The cluster state the planner sees now.
-    public var clusterState: ClusterState { ClusterState(cluster: cluster) }
+    public var clusterState: ClusterState { ClusterState(cluster: cluster, online: alive) }
 
     func makePlan(position: TokenPosition, previous: Placement?) throws(RuntimeError) -> Placement {
         let request = PlanningRequest(costModel: costModel, state: clusterState, position: position, previous: previous)
@@ -188,11 +229,12 @@ public final class Coordinator {
 
     /// A request to every device, in parallel, and their replies (device order as given).
     func broadcast(_ message: (Int) -> Message, to devices: [Int]) throws(RuntimeError) -> [Message] {
-        for d in devices where d != 0 { try connection(d).send(message(d)) }
+        let devices = devices.filter { alive[$0] }
+        for d in devices where d != 0 { try failing(d) { () throws(RuntimeError) in try connection(d).send(message(d)) } }
         var replies: [Int: Message] = [:]
         if devices.contains(0) { replies[0] = local.handle(message(0)) }
         for d in devices where d != 0 {
-            replies[d] = try connection(d).reply(timeout: options.timeout)
+            replies[d] = try failing(d) { () throws(RuntimeError) in try connection(d).reply(timeout: options.timeout) }
         }
         var out: [Message] = []
         for d in devices {
@@ -211,7 +253,9 @@ public final class Coordinator {
         } catch {
             throw RuntimeError(.engine, error.message)
         }
+        failedDevice = nil
         for round in schedule.rounds {
+            roundStarted = monotonicSeconds()
             let x = Array(UnsafeBufferPointer(start: xBuffer, count: n * c.modelDim))
             var jobs: [(Schedule.Job, Double)] = []
             var localJob: Schedule.Job?
@@ -225,17 +269,27 @@ public final class Coordinator {
                     let r = local.handle(.run(run))
                     try absorb(r, job: job, tokens: n, sent: t0)
                 } else {
-                    try connection(job.device).send(.run(run))
+                    try failing(job.device) { () throws(RuntimeError) in try connection(job.device).send(.run(run)) }
                     jobs.append((job, monotonicSeconds()))
                 }
             }
             _ = localJob
             for (job, sent) in jobs where job.device != 0 {
-                let r = try connection(job.device).reply(timeout: options.timeout)
+                let r = try failing(job.device) { () throws(RuntimeError) in try connection(job.device).reply(timeout: options.timeout) }
                 try absorb(r, job: job, tokens: n, sent: sent)
             }
         }
         lmHead.forward(xBuffer + (n - 1) * c.modelDim, tokens: 1, logits: logits, scratch: scratch, pool: local.pool)
+    }
+
+    /// Runs `body`; a broken connection or a silent device is recorded as `failedDevice` before the error goes on.
+    func failing<T>(_ d: Int, _ body: () throws(RuntimeError) -> T) throws(RuntimeError) -> T {
+        do {
+            return try body()
+        } catch {
+            if error.code == .unreachable || error.code == .timeout { failedDevice = d }
+            throw error
+        }
     }
 
     /// Takes a job's reply into the residual stream or the heads, and updates the live measurements.
@@ -320,6 +374,7 @@ public final class Coordinator {
     func openEpoch(fromToken: Int, position: TokenPosition) {
         var byDevice: [String: [String]] = [:]
         for b in 0..<placement.count { byDevice[infos[placement[b]].name, default: []].append(costModel.layout.name(of: b)) }
+        for d in 0..<deviceCount where byDevice[infos[d].name] == nil && alive[d] { byDevice[infos[d].name] = [] }
         report.epochs.append(RunReport.Epoch(
             epoch: Int(epoch), from_token: fromToken, placement: byDevice, round_trips_per_token: schedule.roundTrips,
             predicted_ms_per_token: predictedLatency(placement, at: position) * 1e3, measured_ms_per_token: 0, tokens: 0))

@@ -27,11 +27,14 @@ public final class DeviceExecutor: @unchecked Sendable {
     public var cpuShare: Double = 1
 
     final class SequenceState {
+        /// The connection that opened the sequence: when it closes (the coordinator is gone), the sequence goes.
+        let owner: UInt64
         let capacity: Int
         let format: KVCacheFormat
         /// Indexed like `attention` (layer · kvHeadCount + group); nil where the block is not held here.
         var caches: [KVCache?]
-        init(capacity: Int, format: KVCacheFormat, count: Int) {
+        init(owner: UInt64, capacity: Int, format: KVCacheFormat, count: Int) {
+            self.owner = owner
             self.capacity = capacity
             self.format = format
             caches = Array(repeating: nil, count: count)
@@ -77,21 +80,30 @@ public final class DeviceExecutor: @unchecked Sendable {
         return 4e9
     }
 
-    /// Handles one request and returns its reply (`.failure` for anything it refuses; it never traps on a request).
-    public func handle(_ message: Message) -> Message {
+    /// Handles one request from connection `client` and returns its reply (`.failure` for anything it refuses; it
+    /// never traps on a request).
+    public func handle(_ message: Message, client: UInt64 = 0) -> Message {
         do {
-            return try reply(message)
+            return try reply(message, client: client)
         } catch {
             return .failure(code: error.code.rawValue, message: "\(info.name): \(error.message)")
         }
     }
 
-    private func reply(_ message: Message) throws(RuntimeError) -> Message {
+    /// Drops every sequence that connection `client` opened (it closed: its coordinator is gone).
+    public func forget(client: UInt64) {
+        sequences = sequences.filter { $0.value.owner != client }
+    }
+
+    /// Sequences open on this device.
+    public var openSequences: Int { sequences.count }
+
+    private func reply(_ message: Message, client: UInt64) throws(RuntimeError) -> Message {
         switch message {
         case .hello: return .welcome(info)
         case .measure: return .measured(measure())
         case .echo(let d): return .echo(d)
-        case .open(let s, let capacity, let formatName, let blocks): return try open(s, capacity, formatName, blocks)
+        case .open(let s, let capacity, let formatName, let blocks): return try open(s, capacity, formatName, blocks, client: client)
         case .close(let s):
             sequences[s] = nil
             return .ok
@@ -109,7 +121,7 @@ public final class DeviceExecutor: @unchecked Sendable {
 
     // MARK: Sequences and caches
 
-    private func open(_ s: UInt32, _ capacity: Int, _ formatName: String, _ blocks: [Block]) throws(RuntimeError) -> Message {
+    private func open(_ s: UInt32, _ capacity: Int, _ formatName: String, _ blocks: [Block], client: UInt64) throws(RuntimeError) -> Message {
         let c = model.configuration
         guard let format = KVCacheFormat(formatName) else {
             throw RuntimeError(.invalidArgument, "unknown K/V cache format '\(formatName)'")
@@ -117,7 +129,7 @@ public final class DeviceExecutor: @unchecked Sendable {
         guard capacity >= 1, capacity <= attention[0].positions else {
             throw RuntimeError(.invalidArgument, "context of \(capacity) positions outside 1...\(attention[0].positions)")
         }
-        let state = sequences[s] ?? SequenceState(capacity: capacity, format: format, count: attention.count)
+        let state = sequences[s] ?? SequenceState(owner: client, capacity: capacity, format: format, count: attention.count)
         guard state.capacity == capacity, state.format == format else {
             throw RuntimeError(.invalidArgument, "sequence \(s) is already open with another context or format")
         }

@@ -44,6 +44,19 @@ public struct RunReport: Sendable, Codable {
         public var token: Int
         public var reason: String
     }
+    public struct Recovery: Sendable, Codable {
+        /// The device lost, and the generated-token index at which it was lost.
+        public var device: String
+        public var token: Int
+        public var error: String
+        /// From the start of the round in which the loss showed to the moment it was noticed.
+        public var detection_ms: Double
+        /// Re-planning, reopening and replaying the history.
+        public var recovery_ms: Double
+        public var replayed_tokens: Int
+        /// Bytes the replay moved over the surviving workers' data connections.
+        public var bytes: Int
+    }
     public var tokens: [Int32] = []
     public var text: String = ""
     public var prompt_tokens: Int = 0
@@ -55,6 +68,8 @@ public struct RunReport: Sendable, Codable {
     public var epochs: [Epoch] = []
     public var migrations: [Migration] = []
     public var replans: Int = 0
+    /// Workers lost during the run and how the sequence was recovered.
+    public var recoveries: [Recovery] = []
     public var planner: String = ""
     public var predicted_vs_measured_ms_per_token: [Double] = []
     public init() {}

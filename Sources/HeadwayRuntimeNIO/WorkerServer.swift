@@ -72,6 +72,7 @@ final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
     let log: @Sendable (String) -> Void
     let replies = BlockingQueue<Message>()
     var forwarder: Thread?
+    lazy var client: UInt64 = device.newClient()
 
     init(device: InProcessDevice, peer: String, shaper: LinkShaper?, log: @escaping @Sendable (String) -> Void) {
         self.device = device
@@ -102,17 +103,17 @@ final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let m = unwrapInboundIn(data)
-        device.submit(m, replyTo: replies, notBefore: shaper?.arrival(bytes: m.encoded().count, direction: 0) ?? 0)
+        device.submit(m, replyTo: replies, notBefore: shaper?.arrival(bytes: m.encoded().count, direction: 0) ?? 0, client: client)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         replies.close()
+        device.disconnected(client: client)
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         log("closing connection from \(peer): \(error)")
-        replies.close()
         context.close(promise: nil)
     }
 }

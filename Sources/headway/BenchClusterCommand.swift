@@ -106,14 +106,12 @@ struct BenchCluster: ParsableCommand {
             o.replanEvery = placement == nil ? clusterOptions.replanEvery : 0
             return try Coordinator(model: model, local: local, remotes: workers.remotes, options: o)
         }
-        var spread = Placement(blockCount: layout.count, allOn: 1)
-        for l in 0..<layout.layerCount {
-            for g in 0..<layout.groupsPerLayer { spread[layout.attentionIndex(layer: l, group: g)] = 1 + g % n }
-        }
         let planned = try coordinator(nil)
         let configs: [(String, Coordinator)] = [
-            ("planner:\(clusterOptions.planner)", planned), ("spread", try coordinator(spread)),
-            ("one-worker", try coordinator(Placement(blockCount: layout.count, allOn: 1))),
+            ("planner:\(clusterOptions.planner)", planned),
+            ("layers", try coordinator(ClusterOptions.placement(.layers, layout: layout, workers: n))),
+            ("spread", try coordinator(ClusterOptions.placement(.spread, layout: layout, workers: n))),
+            ("one-worker", try coordinator(ClusterOptions.placement(.oneWorker, layout: layout, workers: n))),
         ]
         let pool = WorkerPool(threads: modelOptions.threads)
         var single: [Double] = []
@@ -158,9 +156,7 @@ struct BenchCluster: ParsableCommand {
             var session = modelOptions.session(model, pool: pool)
             var sampler = Sampler(.greedy, vocabSize: model.configuration.vocabSize)
             let expected = try session.generate(prompt: longPrompt, maxTokens: steps, sampler: &sampler).tokens
-            var base = Placement(blockCount: layout.count, allOn: 0)
-            for l in 0..<layout.layerCount { for b in layout.indices(ofLayer: l) { base[b] = 1 + l * n / layout.layerCount } }
-            let c = try coordinator(base, forceEvery: migrationEvery)
+            let c = try coordinator(ClusterOptions.placement(.layers, layout: layout, workers: n), forceEvery: migrationEvery)
             sampler = Sampler(.greedy, vocabSize: model.configuration.vocabSize)
             let report = try c.generate(prompt: longPrompt, maxTokens: steps, sampler: &sampler)
             identical = report.tokens == expected

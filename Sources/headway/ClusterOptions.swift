@@ -30,6 +30,14 @@ struct ClusterOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Move at least one attention block with its cache every K tokens (tests and demos; 0: off).", valueName: "K"))
     var forceMigrationEvery: Int = 0
 
+    enum PlacementChoice: String, ExpressibleByArgument, CaseIterable {
+        case planner, layers, spread
+        case oneWorker = "one-worker"
+    }
+
+    @Option(help: ArgumentHelp("The first placement: the planner's, or (for tests and comparisons) `layers` (consecutive layers on each worker in turn), `spread` (each layer's K/V groups over the workers, projection and FFN on the first), `one-worker`.", valueName: "choice"))
+    var placement: PlacementChoice = .planner
+
     @Flag(help: "Keep every block off the coordinator's own device (it still runs the embedding and the LM head).")
     var coordinatorHoldsNothing = false
 
@@ -53,6 +61,25 @@ struct ClusterOptions: ParsableArguments {
         guard workerTimeout > 0 && workerTimeout <= 3600 else { throw ValidationError("--worker-timeout must be in (0, 3600], got \(workerTimeout)") }
         guard PlannerRegistry.names.contains(planner) else {
             throw ValidationError("--planner '\(planner)' is not one of \(PlannerRegistry.names.joined(separator: ", "))")
+        }
+    }
+
+    /// The fixed first placement asked for (`nil`: the planner's).
+    static func placement(_ choice: PlacementChoice, layout: BlockLayout, workers n: Int) -> Placement? {
+        guard n >= 1 else { return nil }
+        switch choice {
+        case .planner: return nil
+        case .oneWorker: return Placement(blockCount: layout.count, allOn: 1)
+        case .layers:
+            var p = Placement(blockCount: layout.count, allOn: 1)
+            for l in 0..<layout.layerCount { for b in layout.indices(ofLayer: l) { p[b] = 1 + l * n / layout.layerCount } }
+            return p
+        case .spread:
+            var p = Placement(blockCount: layout.count, allOn: 1)
+            for l in 0..<layout.layerCount {
+                for g in 0..<layout.groupsPerLayer { p[layout.attentionIndex(layer: l, group: g)] = 1 + g % n }
+            }
+            return p
         }
     }
 
@@ -97,10 +124,14 @@ final class WorkerCluster {
             }
         }
         do {
+            let group = self.group
             for (e, name) in endpoints {
-                let data = try NIOConnection.connect(host: e.host, port: e.port, group: group, name: name)
-                let bulk = try NIOConnection.connect(host: e.host, port: e.port, group: group, name: "\(name) (bulk)")
-                remotes.append(RemoteDevice(data: data, bulk: bulk))
+                @Sendable func connect() throws(RuntimeError) -> RemoteDevice {
+                    RemoteDevice(data: try NIOConnection.connect(host: e.host, port: e.port, group: group, name: name),
+                                 bulk: try NIOConnection.connect(host: e.host, port: e.port, group: group, name: "\(name) (bulk)"),
+                                 reconnect: options.workers != nil ? connect : nil)
+                }
+                remotes.append(try connect())
             }
         } catch {
             shutdown()
@@ -151,10 +182,12 @@ final class WorkerCluster {
             r.data.close()
             r.bulk.close()
         }
-        for p in processes where p.isRunning {
-            p.terminate()
-            p.waitUntilExit()
-        }
+        for p in processes where p.isRunning { p.terminate() }
+        // SIGTERM first; a worker still running 2 s later is killed.
+        let deadline = Date(timeIntervalSinceNow: 2)
+        while processes.contains(where: \.isRunning) && Date() < deadline { usleep(10_000) }
+        for p in processes where p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        for p in processes { p.waitUntilExit() }
         Self.live.removeAll { p in processes.contains { $0 === p } }
         processes = []
         try? group.syncShutdownGracefully()

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import HeadwayCore
 import HeadwayEngine
+import HeadwayGGUF
 import HeadwayRuntime
 
 /// Options shared by the engine commands: which model, how many threads.
@@ -153,8 +155,10 @@ struct Generate: ParsableCommand {
         let workers = try WorkerCluster(clusterOptions, model: modelOptions)
         defer { workers.shutdown() }
         let local = try DeviceExecutor(model: model, name: "coordinator", threads: modelOptions.threads, maxContext: modelOptions.context)
-        let coordinator = try Coordinator(model: model, local: local, remotes: workers.remotes,
-                                          options: clusterOptions.coordinatorOptions(modelOptions))
+        var options = clusterOptions.coordinatorOptions(modelOptions)
+        options.fixedPlacement = ClusterOptions.placement(
+            clusterOptions.placement, layout: BlockLayout(shape: try ModelShape(gguf: model.file)), workers: workers.remotes.count)
+        let coordinator = try Coordinator(model: model, local: local, remotes: workers.remotes, options: options)
         let streaming = format == .text
         var generated = ""
         var report = try coordinator.generate(prompt: prompt, maxTokens: maxTokens, sampler: &sampler,

@@ -52,6 +52,11 @@ struct Worker: ParsableCommand {
     }
 
     func run() throws {
+        // A worker started by a process that blocks signals (test runners do) inherits the mask: unblock, so that
+        // SIGTERM and Ctrl-C stop it.
+        var none = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, nil)
         let endpoint = Endpoint(listen)!
         let loaded: LlamaModel
         do { loaded = try LlamaModel(path: model) } catch { throw ValidationError("\(error)") }

@@ -126,4 +126,82 @@ import Testing
         #expect((json["text"] as? String)?.hasPrefix(" Paris.") == true)
         #expect((json["decode_tokens_per_second"] as? Double ?? 0) > 0)
     }
+
+    /// The coordinator with three local worker processes (real TCP on loopback), a block moved every 3 tokens:
+    /// the same greedy tokens as the fixture, a JSON report with migrations and epochs, and no worker left behind.
+    @Test(.enabled(if: TestModel.isEnabled), arguments: ["f16", "q8_0:4:128"])
+    func generateOverLocalWorkersMatchesOneProcess(cacheFormat: String) throws {
+        let r = try Self.run(["generate", "--model", try TestModel.requiredPath(), "--kv-cache", cacheFormat, "--max-tokens", "10",
+                              "--local-workers", "3", "--force-migration-every", "3", "--format", "json", "The capital of France is"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        #expect(json["tokens"] as? [Int] == [7042, 30, 198, 198, 504, 1797, 1918, 553, 253, 2155])
+        let migrations = json["migrations"] as? [[String: Any]] ?? []
+        #expect(migrations.count >= 2)
+        #expect(migrations.allSatisfy { ($0["bytes"] as? Int ?? 0) > 0 && $0["pause_ms"] is Double && $0["from"] is String })
+        #expect((json["epochs"] as? [[String: Any]])?.count == migrations.count + 1)
+        #expect((json["devices"] as? [[String: Any]])?.count == 4)
+        #expect(r.stderr.contains("joined local3"))
+        // The workers exited with the coordinator.
+        let ps = Process()
+        ps.executableURL = URL(fileURLWithPath: "/bin/sh")
+        ps.arguments = ["-c", "sleep 0.5; ps -eo args | grep -c '^\(Self.binary.path) worker' || true"]
+        let out = Pipe()
+        ps.standardOutput = out
+        try ps.run()
+        ps.waitUntilExit()
+        #expect(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+    }
+
+    @Test func unreachableWorkerIsNamed() throws {
+        let r = try Self.run(["generate", "--model", try TestModel.requiredPath(), "--workers", "127.0.0.1:1", "hello"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("127.0.0.1:1"), "\(r.stderr)")
+    }
+
+    /// `kill -9` of a local worker process at a random moment of generation: the coordinator notices, re-places the
+    /// blocks on the survivors, replays the history, and the tokens are those of one process.
+    @Test(.enabled(if: TestModel.isEnabled), arguments: [1, 2])
+    func killingAWorkerProcessLosesNothing(seed: Int) throws {
+        let model = try TestModel.requiredPath()
+        let single = try Self.run(["generate", "--model", model, "--max-tokens", "48", "--format", "json", "Tell me about the sea."])
+        let expected = (try JSONSerialization.jsonObject(with: Data(single.stdout.utf8)) as! [String: Any])["tokens"] as? [Int]
+        let p = Process()
+        p.executableURL = Self.binary
+        p.arguments = ["generate", "--model", model, "--max-tokens", "48", "--local-workers", "3", "--placement", "layers",
+                       "--format", "json", "Tell me about the sea."]
+        p.currentDirectoryURL = Self.repo
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        // Wait until the three workers have joined, then kill one of them after a random delay.
+        var log = ""
+        while !log.contains("joined local3") {
+            let chunk = err.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            log += String(decoding: chunk, as: UTF8.self)
+        }
+        usleep(useconds_t(50_000 * seed))
+        let pgrep = Process()
+        pgrep.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
+        pgrep.arguments = ["-P", "\(p.processIdentifier)"]
+        let pids = Pipe()
+        pgrep.standardOutput = pids
+        try pgrep.run()
+        pgrep.waitUntilExit()
+        let children = String(decoding: pids.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").compactMap { Int32($0) }
+        #expect(children.count == 3)
+        if let victim = children.dropFirst(seed % max(1, children.count)).first { kill(victim, SIGKILL) }
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        log += String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(log)")
+        let json = try JSONSerialization.jsonObject(with: Data(o)) as! [String: Any]
+        #expect(json["tokens"] as? [Int] == expected)
+        let recoveries = json["recoveries"] as? [[String: Any]] ?? []
+        #expect(recoveries.count == 1, "\(log)")
+        #expect((recoveries.first?["detection_ms"] as? Double ?? 1e9) < 1000)
+        #expect(log.contains("lost at token"))
+    }
 }
