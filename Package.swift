@@ -7,6 +7,8 @@ let yams: Target.Dependency = .product(name: "Yams", package: "Yams")  // YAML s
 // TCP data plane of the runtime (HeadwayRuntimeNIO only): event loops, length-prefixed frames, TCP_NODELAY.
 let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+// Cluster authentication and link encryption (HeadwayRuntimeNIO only): HMAC-SHA256, HKDF, ChaCha20-Poly1305.
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
 
 /// Kernels must be built for a CPU with AVX2 + FMA: `SIMD16<Float>` FMA otherwise lowers to per-lane libm calls (15x slower).
 /// The engine is built for `cascadelake` (AVX-512 F/BW/DQ/VL + VNNI: Intel Cascade Lake / Ice Lake and later, AMD Zen 4
@@ -50,6 +52,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
     ],
     targets: [
         .target(name: "HeadwayCore"),
@@ -62,7 +65,7 @@ let package = Package(
         // Coordinator and worker state machines, wire format, migration, in-process transport (no networking).
         .target(name: "HeadwayRuntime", dependencies: ["HeadwayCore", "HeadwayGGUF", "HeadwayPlanner", "HeadwayEngine"]),
         // The SwiftNIO TCP transport and worker server beside it.
-        .target(name: "HeadwayRuntimeNIO", dependencies: ["HeadwayRuntime", nioCore, nioPosix]),
+        .target(name: "HeadwayRuntimeNIO", dependencies: ["HeadwayRuntime", nioCore, nioPosix, crypto]),
         .executableTarget(
             name: "headway",
             dependencies: ["HeadwayCore", "HeadwayGGUF", "HeadwayPlanner", "HeadwaySimulator", "HeadwayEngine",

@@ -29,28 +29,43 @@ public final class NIOConnection: Connection, @unchecked Sendable {
 
     /// Connects to `host:port`.
     /// - Throws: `unreachable` naming the address when the connection fails.
-    public static func connect(host: String, port: Int, group: EventLoopGroup, name: String? = nil,
+    /// - Parameter key: the cluster key: the worker must prove it holds it (and is asked the same), and every frame
+    ///   is encrypted and authenticated. `nil`: a plain connection (only for workers started without a key).
+    public static func connect(host: String, port: Int, group: EventLoopGroup, name: String? = nil, key: ClusterKey? = nil,
                                maxPayload: Int = Frame.defaultMaxPayload, timeout: Double = 5) throws(RuntimeError) -> NIOConnection {
         let peer = name ?? "\(host):\(port)"
         let replies = BlockingQueue<Message>()
         let counters = ByteCounters()
+        let authenticated = group.next().makePromise(of: Void.self)
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.milliseconds(Int64(timeout * 1000)))
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteCountingHandler(counters: counters))
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(MessageDecoder(maxPayload: maxPayload, peer: peer)))
-                    try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(MessageEncoder()))
+                    try channel.pipeline.syncOperations.addFrameHandlers(
+                        peer: peer, maxPayload: maxPayload, key: key, role: .coordinator, authenticated: authenticated, log: { _ in })
                     try channel.pipeline.syncOperations.addHandler(ReplyCollector(replies: replies))
                 }
             }
+        let channel: Channel
         do {
-            let channel = try bootstrap.connect(host: host, port: port).wait()
-            return NIOConnection(peer: peer, channel: channel, replies: replies, counters: counters)
+            channel = try bootstrap.connect(host: host, port: port).wait()
         } catch {
+            authenticated.succeed(())
             throw RuntimeError(.unreachable, "cannot reach worker at \(host):\(port): \(error)")
         }
+        if key == nil { authenticated.succeed(()) }
+        do {
+            try authenticated.futureResult.wait()
+        } catch let e as RuntimeError {
+            channel.close(promise: nil)
+            throw e
+        } catch {
+            channel.close(promise: nil)
+            throw RuntimeError(.refused, "\(peer): authentication failed: \(error)")
+        }
+        return NIOConnection(peer: peer, channel: channel, replies: replies, counters: counters)
     }
 
     init(peer: String, channel: Channel, replies: BlockingQueue<Message>, counters: ByteCounters) {

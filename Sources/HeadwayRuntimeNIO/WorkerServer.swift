@@ -12,11 +12,15 @@ public final class WorkerServer: @unchecked Sendable {
     var channel: Channel?
     public let maxPayload: Int
     public let shaper: LinkShaper?
+    public let key: ClusterKey?
     public var log: @Sendable (String) -> Void
 
     /// - Parameter shaper: emulates a slower link for every connection of this worker (nil: as fast as it is).
+    /// - Parameter key: the cluster key; with one, a coordinator must prove it holds it before anything it sends is
+    ///   read, and every frame is encrypted. `nil`: anyone who can connect is served (a trusted network only).
     public init(executor: DeviceExecutor, group: EventLoopGroup, maxPayload: Int = Frame.defaultMaxPayload,
-                shaper: LinkShaper? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) {
+                shaper: LinkShaper? = nil, key: ClusterKey? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.key = key
         device = InProcessDevice(executor: executor)
         self.group = group
         self.maxPayload = maxPayload
@@ -30,6 +34,7 @@ public final class WorkerServer: @unchecked Sendable {
         let maxPayload = self.maxPayload
         let log = self.log
         let shaper = self.shaper
+        let key = self.key
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 64)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -37,8 +42,8 @@ public final class WorkerServer: @unchecked Sendable {
             .childChannelInitializer { channel in
                 let peer = "\(channel.remoteAddress?.description ?? "?")"
                 return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(MessageDecoder(maxPayload: maxPayload, peer: peer)))
-                    try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(MessageEncoder()))
+                    try channel.pipeline.syncOperations.addFrameHandlers(
+                        peer: peer, maxPayload: maxPayload, key: key, role: .worker, authenticated: nil, log: log)
                     try channel.pipeline.syncOperations.addHandler(RequestHandler(device: device, peer: peer, shaper: shaper, log: log))
                 }
             }

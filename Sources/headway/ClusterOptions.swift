@@ -18,6 +18,9 @@ struct ClusterOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Give the local workers the devices and links of a scenario file (CPU share from compute, memory, link bandwidth and latency).", valueName: "scenario"))
     var emulate: String?
 
+    @Option(help: ArgumentHelp("The cluster key (made by `headway cluster init`): workers must prove they hold it; every frame is encrypted. Local workers get it too.", valueName: "file"))
+    var keyFile: String?
+
     @Option(help: ArgumentHelp("Threads per local worker.", valueName: "N"))
     var workerThreads: Int = 1
 
@@ -107,6 +110,7 @@ final class WorkerCluster {
     /// Starts local workers (if asked) and connects to every worker.
     init(_ options: ClusterOptions, model: ModelOptions) throws {
         var endpoints: [(Endpoint, String)] = []
+        let key = try options.keyFile.map { try ClusterKey(file: $0) }
         if let w = options.workers {
             endpoints = w.split(separator: ",").map { (Endpoint(String($0))!, String($0)) }
         } else if let n = options.localWorkers {
@@ -116,6 +120,7 @@ final class WorkerCluster {
                 var args = ["worker", "--listen", "127.0.0.1:0", "--model", model.model, "--threads", "\(options.workerThreads)",
                             "--name", profiles?.names[i] ?? "local\(i + 1)", "--max-context", "\(model.context)", "--exit-with-parent"]
                 if let p = profiles { args += p.arguments[i] }
+                if let f = options.keyFile { args += ["--key-file", f] }
                 CLI.writeStderr("headway: starting worker \(i + 1) of \(n)\n")
                 let (process, endpoint) = try Self.spawn(args)
                 processes.append(process)
@@ -127,8 +132,8 @@ final class WorkerCluster {
             let group = self.group
             for (e, name) in endpoints {
                 @Sendable func connect() throws(RuntimeError) -> RemoteDevice {
-                    RemoteDevice(data: try NIOConnection.connect(host: e.host, port: e.port, group: group, name: name),
-                                 bulk: try NIOConnection.connect(host: e.host, port: e.port, group: group, name: "\(name) (bulk)"),
+                    RemoteDevice(data: try NIOConnection.connect(host: e.host, port: e.port, group: group, name: name, key: key),
+                                 bulk: try NIOConnection.connect(host: e.host, port: e.port, group: group, name: "\(name) (bulk)", key: key),
                                  reconnect: options.workers != nil ? connect : nil)
                 }
                 remotes.append(try connect())

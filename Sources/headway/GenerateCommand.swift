@@ -86,6 +86,9 @@ struct Generate: ParsableCommand {
     @Option(help: "Random seed for sampling.")
     var seed: UInt64 = 0
 
+    @Flag(help: "Keep generating past end-of-text tokens, up to --max-tokens (for benchmarks and experiments).")
+    var ignoreEos = false
+
     @Flag(help: "Wrap the prompt in the model's chat template (as a user message).")
     var chat = false
 
@@ -122,7 +125,7 @@ struct Generate: ParsableCommand {
         let result = try {
             var session = modelOptions.session(model, pool: WorkerPool(threads: modelOptions.threads))
             return try session.generate(
-                prompt: promptTokens, maxTokens: maxTokens, sampler: &sampler, isStop: tokenizer.isEndOfGeneration
+                prompt: promptTokens, maxTokens: maxTokens, sampler: &sampler, isStop: ignoreEos ? { _ in false } : tokenizer.isEndOfGeneration
             ) { token in
                 let piece = decoder.append(token)
                 generated += piece
@@ -162,7 +165,7 @@ struct Generate: ParsableCommand {
         let streaming = format == .text
         var generated = ""
         var report = try coordinator.generate(prompt: prompt, maxTokens: maxTokens, sampler: &sampler,
-                                              isStop: tokenizer.isEndOfGeneration) { token in
+                                              isStop: ignoreEos ? { _ in false } : tokenizer.isEndOfGeneration) { token in
             let piece = decoder.append(token)
             generated += piece
             if streaming && !piece.isEmpty { CLI.writeStdout(piece) }

@@ -37,6 +37,9 @@ struct Worker: ParsableCommand {
     @Option(help: ArgumentHelp("Longest context a sequence may ask for, in tokens.", valueName: "tokens"))
     var maxContext: Int = 8192
 
+    @Option(help: ArgumentHelp("The cluster key (made by `headway cluster init`): serve only a coordinator that holds it, and encrypt every frame.", valueName: "file"))
+    var keyFile: String?
+
     @Flag(help: "Exit when the parent process exits (used for local workers).")
     var exitWithParent = false
 
@@ -66,7 +69,11 @@ struct Worker: ParsableCommand {
             maxContext: maxContext)
         executor.cpuShare = cpuShare
         let shaper = linkMbps > 0 || linkDelayMs > 0 ? LinkShaper(bitsPerSecond: linkMbps * 1e6, delay: linkDelayMs / 1e3) : nil
-        let server = WorkerServer(executor: executor, group: group, shaper: shaper) { CLI.writeStderr("worker: \($0)\n") }
+        let key = try keyFile.map { try ClusterKey(file: $0) }
+        if key == nil && !["127.0.0.1", "localhost", "::1"].contains(endpoint.host) {
+            CLI.writeStderr("worker: no --key-file: anyone who can reach \(listen) can use this worker\n")
+        }
+        let server = WorkerServer(executor: executor, group: group, shaper: shaper, key: key) { CLI.writeStderr("worker: \($0)\n") }
         let port = try server.start(host: endpoint.host, port: endpoint.port)
         if name == nil && endpoint.port == 0 { executor.rename("worker@\(endpoint.host):\(port)") }
         CLI.writeStdout("listening on \(endpoint.host):\(port)\n")

@@ -89,3 +89,57 @@ import Testing
         }
     }
 }
+
+/// Workers that require the cluster key.
+@Suite(.serialized, .enabled(if: TestModel.isEnabled)) struct AuthenticationTests {
+    static let key = try! ClusterKey(bytes: Array(0..<32))
+    static let otherKey = try! ClusterKey(bytes: Array(1...32))
+
+    static func keyedWorker(_ key: ClusterKey, log: @escaping @Sendable (String) -> Void = { _ in }) throws -> (WorkerServer, Int) {
+        let executor = try DeviceExecutor(model: DistributedGenerationTests.model, name: "keyed", threads: 1, maxContext: 256)
+        let server = WorkerServer(executor: executor, group: NIOTransportTests.group, key: key, log: log)
+        return (server, try server.start(host: "127.0.0.1", port: 0))
+    }
+
+    @Test func theRightKeyServesEncryptedAndGivesTheSameTokens() throws {
+        let expected = try DistributedGenerationTests.singleProcess(.f16, tokens: 12)
+        let (server, port) = try Self.keyedWorker(Self.key)
+        defer { server.stop() }
+        let remote = RemoteDevice(
+            data: try NIOConnection.connect(host: "127.0.0.1", port: port, group: NIOTransportTests.group, key: Self.key),
+            bulk: try NIOConnection.connect(host: "127.0.0.1", port: port, group: NIOTransportTests.group, key: Self.key))
+        defer { remote.data.close(); remote.bulk.close() }
+        let layout = BlockLayout(shape: try ModelShape(gguf: DistributedGenerationTests.model.file))
+        var o = DistributedGenerationTests.options(.f16, placement: Placement(blockCount: layout.count, allOn: 1))
+        o.forceMigrationEvery = 4
+        let local = try DeviceExecutor(model: DistributedGenerationTests.model, name: "coordinator", threads: 1, maxContext: 256)
+        let c = try Coordinator(model: DistributedGenerationTests.model, local: local, remotes: [remote], options: o)
+        #expect(try DistributedGenerationTests.run(c, tokens: 12).tokens == expected)
+    }
+
+    final class Lines: @unchecked Sendable {
+        let lock = NSLock()
+        var lines: [String] = []
+        func add(_ s: String) { lock.lock(); lines.append(s); lock.unlock() }
+        var all: String { lock.lock(); defer { lock.unlock() }; return lines.joined(separator: "\n") }
+    }
+
+    @Test func aWrongKeyIsRefusedAndNamedOnBothSides() throws {
+        let workerLog = Lines()
+        let (server, port) = try Self.keyedWorker(Self.key) { workerLog.add($0) }
+        defer { server.stop() }
+        do {
+            _ = try NIOConnection.connect(host: "127.0.0.1", port: port, group: NIOTransportTests.group, key: Self.otherKey)
+            Issue.record("a coordinator with another key was served")
+        } catch {
+            #expect(error.code == .refused && error.message.contains("key"), "\(error)")
+        }
+        usleep(200_000)
+        #expect(workerLog.all.contains("key"), "worker log: \(workerLog.all)")
+        // Without a key at all: the worker reads nothing but the handshake and closes.
+        let plain = try NIOConnection.connect(host: "127.0.0.1", port: port, group: NIOTransportTests.group)
+        try? plain.send(.hello(coordinator: "intruder", protocolVersion: 1))
+        #expect(throws: RuntimeError.self) { _ = try plain.reply(timeout: 5) }
+        #expect(server.device.executor.openSequences == 0)
+    }
+}
