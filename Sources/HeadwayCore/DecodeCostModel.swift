@@ -9,6 +9,10 @@
 ///   device runs its groups and sends their head outputs to the projection device P; P sends its output to the FFN
 ///   device F, which becomes R for the next layer. After the last layer the hidden state returns to the controller for
 ///   the LM head. A transfer costs the path latency + bytes / bandwidth.
+/// - A column-split FFN (`Placement.feedForwardSplit`, Galaxy's tensor parallelism) replaces P → F → FFN by: P sends
+///   the hidden state to every member, each member runs its fraction of the FFN (time and memory scale with the
+///   fraction), and sends its partial output (a hidden-state vector) to F, which becomes R. The phase lasts as long as
+///   its slowest member's send + work + return: the same star scatter/gather the attention phase is charged with.
 /// - Migrating a block moves its K/V cache, plus its weights unless `weightsPreloaded` (every device already keeps the
 ///   model file). A device's outgoing migrations share its link and run one after another; devices send in parallel.
 public struct DecodeCostModel: CostModel {
@@ -112,6 +116,9 @@ public struct DecodeCostModel: CostModel {
         return Seconds(max(demand.flops.value / c, demand.bytesRead.value / m))
     }
 
+    /// Column-split FFNs (`Placement.feedForwardSplit`) are charged as described on `step`.
+    public var supportsFeedForwardSplit: Bool { true }
+
     public func evaluate(_ placement: Placement, on state: ClusterState, at position: TokenPosition) -> Evaluation {
         step(placement, on: state, context: Double(position.contextLength), tokens: 1, position: position)
     }
@@ -139,6 +146,7 @@ public struct DecodeCostModel: CostModel {
         }
         var usedDevice = Array(repeating: false, count: n)
         for b in 0..<layout.count { usedDevice[placement[b]] = true }
+        for shares in placement.feedForwardSplit ?? [] { for share in shares { usedDevice[share.device] = true } }
         for j in 0..<n where usedDevice[j] && !state.online[j] { violations.append(.unreachable(device: j)) }
 
         // Execution time of a pass of `tokens` tokens: work scales with tokens (attention with the average context),
@@ -208,13 +216,38 @@ public struct DecodeCostModel: CostModel {
                 }
             }
             let projection = time(.projection, on: p)
-            let handoff = transfer(hiddenBytes, p, f)
-            if p != f { networkBytes += hiddenBytes * t }
-            let ffn = time(.feedForward, on: f)
             busy[p] += projection
-            busy[f] += ffn
-            latency += phase + projection + handoff + ffn
-            communication += phaseComm + handoff
+            latency += phase + projection
+            communication += phaseComm
+            if let shares = placement.feedForwardShares(layer: l) {
+                // Column-split FFN: P sends the hidden state to every member, each runs its fraction of the columns
+                // and sends its partial sum to F, which adds them up (the decode form of the AllGather before the
+                // column-parallel matrices and the ReduceScatter after the row-parallel one).
+                        var ffnPhase = 0.0
+                var ffnComm = 0.0
+                for share in shares where share.fraction > 0 {
+                    let m = share.device
+                    let work = time(.feedForward, on: m) * share.fraction
+                    let send = transfer(hiddenBytes, p, m)
+                    let gather = transfer(hiddenBytes, m, f)
+                    if p != m { networkBytes += hiddenBytes * t }
+                    if m != f { networkBytes += hiddenBytes * t }
+                    busy[m] += work
+                    if send + work + gather > ffnPhase {
+                        ffnPhase = send + work + gather
+                        ffnComm = send + gather
+                    }
+                }
+                latency += ffnPhase
+                communication += ffnComm
+            } else {
+                let handoff = transfer(hiddenBytes, p, f)
+                if p != f { networkBytes += hiddenBytes * t }
+                let ffn = time(.feedForward, on: f)
+                busy[f] += ffn
+                latency += handoff + ffn
+                communication += handoff
+            }
             residual = f
         }
         let back = transfer(hiddenBytes, residual, controller)
