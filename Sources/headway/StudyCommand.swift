@@ -53,6 +53,8 @@ struct StudyMediumScale: ParsableCommand {
     @Option(help: "Tokens to generate (default 1000).") var tokens: Int?
     @Option(help: "Number of seeds (default 10).") var seeds: Int?
     @Flag(help: "No progress on stderr.") var quiet = false
+    @Flag(help: "Score with one message at a time per device network interface (a sensitivity setting of the decode model).")
+    var serializedSends = false
     @Option(name: .customLong("planner"), help: ArgumentHelp(
         "A planner row instead of the default list (repeatable): label=name[:key=value,...], e.g. "
             + "g4=galaxy:kv_tokens=3048,max_group=4. The first row is the reference of the ratios."))
@@ -98,6 +100,7 @@ struct StudyMediumScale: ParsableCommand {
                 c.seeds = (1...seeds).map { UInt64($0) }
             }
             c.planners = MediumScaleStudy.defaultPlanners(finalContext: c.promptLength + c.tokens)
+            c.serializedSends = serializedSends
             if !plannerRows.isEmpty {
                 c.planners = try plannerRows.map(Self.parseRow)
                 let labels = c.planners.map(\.label)

@@ -16,7 +16,8 @@ extension MediumScaleResult {
             ]
         }
         let header = "medium-scale: \(model), \(devices) devices, prompt \(promptLength), \(tokens) tokens, "
-            + "\(seeds.count) seeds, re-planned every token (\(String(format: "%.0f", runSeconds)) s to run)\n"
+            + "\(seeds.count) seeds, re-planned every token\(serializedSends ? ", one message at a time per network interface" : "")"
+            + " (\(String(format: "%.0f", runSeconds)) s to run)\n"
         return header + table(
             header: ["planner", "mean ms", "p95 ms", "vs first", "total s", "tokens", "common", "common s", "common vs first", "prefill s", "peak GiB", "mean peak GiB", "OOM steps", "OOM seeds",
                      "first OOM", "migrations"],

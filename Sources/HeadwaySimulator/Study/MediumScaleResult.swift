@@ -76,12 +76,15 @@ public struct MediumScaleResult: Sendable, Codable {
     public var planners: [String: PlannerResult]
     /// Wall-clock seconds the study took.
     public var runSeconds: Double
+    /// Scored with `DecodeCostModel.serializedSends`.
+    public var serializedSends: Bool
 
     enum CodingKeys: String, CodingKey {
         case model, devices, tokens, seeds, planners
         case promptLength = "prompt_length"
         case plannerOrder = "planner_order"
         case runSeconds = "run_seconds"
+        case serializedSends = "serialized_sends"
     }
 
     init(report: SimulationReport, configuration c: MediumScaleStudy.Configuration, runSeconds: Double) {
@@ -92,6 +95,7 @@ public struct MediumScaleResult: Sendable, Codable {
         seeds = report.seeds
         plannerOrder = report.planners.map(\.planner)
         self.runSeconds = runSeconds
+        serializedSends = c.serializedSends
         let gib = Bytes.perGigabyte
         // Per seed, the latency of every token the first planner (the reference of the ratios) produced.
         let allRuns = report.runs ?? []

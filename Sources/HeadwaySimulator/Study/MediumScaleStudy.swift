@@ -46,6 +46,8 @@ public enum MediumScaleStudy {
         public var seeds: [UInt64]
         public var planners: [PlannerSpec]
         public var weightsPreloaded: Bool
+        /// Score with `DecodeCostModel.serializedSends` (one message at a time per network interface).
+        public var serializedSends = false
 
         public init(
             shape: ModelShape = MediumScaleStudy.llama2_7B_Q4_0, generator: ClusterGenerator = .paper(deviceCount: 25),
@@ -93,7 +95,7 @@ public enum MediumScaleStudy {
     public static func scenario(_ c: Configuration) -> Scenario {
         let generator = c.generator
         let fluctuation = c.fluctuation
-        return Scenario(
+        var scenario = Scenario(
             name: "medium-scale: \(c.shape.name) on \(generator.deviceCount) devices",
             shape: c.shape, costModelKind: .decode, weightsPreloaded: c.weightsPreloaded,
             cluster: .generated { seed in try generator.make(seed: seed, source: "medium-scale cluster") },
@@ -103,6 +105,8 @@ public enum MediumScaleStudy {
             },
             settings: SimulationSettings(promptLength: c.promptLength, tokens: c.tokens, replanInterval: 1),
             planners: c.planners, seeds: c.seeds)
+        scenario.serializedSends = c.serializedSends
+        return scenario
     }
 
     /// Runs every planner over every seed with `ScenarioRunner` and summarises.
