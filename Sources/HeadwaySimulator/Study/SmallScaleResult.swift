@@ -1,7 +1,8 @@
-/// Mean, 95th percentile and maximum of a sample (and its size).
+/// Mean, 95th percentile, minimum and maximum of a sample (and its size).
 public struct SmallScaleSummary: Codable, Sendable, Hashable {
     public var mean: Double
     public var p95: Double
+    public var min: Double
     public var max: Double
     public var count: Int
 
@@ -9,6 +10,7 @@ public struct SmallScaleSummary: Codable, Sendable, Hashable {
         let s = Summary(values)
         mean = s.count > 0 ? s.mean : 0
         p95 = s.count > 0 ? s.p95 : 0
+        min = values.min() ?? 0
         max = s.count > 0 ? s.max : 0
         count = s.count
     }
