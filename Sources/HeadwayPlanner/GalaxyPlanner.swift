@@ -1,4 +1,4 @@
-public import HeadwayCore
+import HeadwayCore
 
 /// Galaxy (Ye et al., INFOCOM 2024; baselines.md §3) as a planner, at block granularity for attention and with its
 /// tensor-parallel FFN.
