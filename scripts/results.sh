@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every command whose numbers the README quotes and writes their output into out/results/.
-# Usage: scripts/results.sh   (release build; about 5-10 minutes on 2 cores). Set HEADWAY_LLAMACPP_PYTHON to a python
+# Usage: scripts/results.sh   (release build; about 20-30 minutes on 2 cores). Set HEADWAY_LLAMACPP_PYTHON to a python
 # with llama-cpp-python installed to have `bench engine` run llama.cpp in the same run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -15,8 +15,17 @@ run simulate-default.txt simulate --quiet
 run small-scale-decode.txt study small-scale
 run small-scale-reference.txt study small-scale --cost-model reference
 run small-scale-decode.json study small-scale --format json
+run small-scale-decode-ra-rule.txt study small-scale --planners resource-aware,resource-aware-forced,resource-aware-forced-2T,resource-aware-forced-4T
+run small-scale-reference-ra-rule.txt study small-scale --cost-model reference --planners resource-aware,resource-aware-forced,resource-aware-forced-2T,resource-aware-forced-4T
 run medium-scale.txt study medium-scale --quiet
 run medium-scale.json study medium-scale --quiet --format json
+run medium-scale-serialized.txt study medium-scale --quiet --serialized-sends
+run medium-scale-variants.txt study medium-scale --quiet --planner headway --planner galaxy-kvmax=galaxy:kv_tokens=3048 \
+    --planner group-2=galaxy:kv_tokens=3048,max_group=2 --planner group-4=galaxy:kv_tokens=3048,max_group=4 \
+    --planner group-8=galaxy:kv_tokens=3048,max_group=8 --planner columns-8=galaxy:kv_tokens=3048,column_group=8 \
+    --planner columns-1024=galaxy:kv_tokens=3048,column_group=1024 --planner resource-aware \
+    --planner forced=resource-aware:force_over_budget_moves=1 --planner forced-2T=resource-aware:force_over_budget_moves=1,budget_scale=2 \
+    --planner forced-4T=resource-aware:force_over_budget_moves=1,budget_scale=4
 run splitllm.txt study splitllm
 run splitllm.json study splitllm --format json
 run bench-engine-1.json bench engine --model "$model" --threads 1 --runs 3 --tokens 128 --json

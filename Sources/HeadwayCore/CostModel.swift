@@ -109,9 +109,15 @@ public protocol CostModel: Sendable {
 
     /// Latency of the prompt prefill under `placement`, or nil where the model has no prefill phase.
     func prefillLatency(_ placement: Placement, on state: ClusterState, promptLength: Int) -> Seconds?
+
+    /// Whether `evaluate` and `prefillLatency` honour `Placement.feedForwardSplit` (default false).
+    var supportsFeedForwardSplit: Bool { get }
 }
 
 extension CostModel {
+    /// Whether `evaluate` and `prefillLatency` honour `Placement.feedForwardSplit` (column-split FFNs).
+    public var supportsFeedForwardSplit: Bool { false }
+
     /// Demands of every block at `position`, in layout order.
     public func demands(at position: TokenPosition) -> [BlockDemand] {
         (0..<layout.count).map { demand(of: $0, at: position) }
@@ -121,7 +127,16 @@ extension CostModel {
     public func memoryUsed(by placement: Placement, on state: ClusterState, at position: TokenPosition) -> [Bytes] {
         var used = Array(repeating: Bytes.zero, count: state.count)
         used[state.cluster.controller] = controllerMemory(at: position)
-        for b in 0..<layout.count { used[placement[b]] = used[placement[b]] + demand(of: b, at: position).memory }
+        for b in 0..<layout.count {
+            let m = demand(of: b, at: position).memory
+            if placement.feedForwardSplit != nil, case .feedForward = layout.blocks[b].kind,
+                let shares = placement.feedForwardShares(layer: b / layout.blocksPerLayer)
+            {
+                for s in shares { used[s.device] = used[s.device] + m * s.fraction }
+            } else {
+                used[placement[b]] = used[placement[b]] + m
+            }
+        }
         return used
     }
 

@@ -9,6 +9,10 @@
 ///   device runs its groups and sends their head outputs to the projection device P; P sends its output to the FFN
 ///   device F, which becomes R for the next layer. After the last layer the hidden state returns to the controller for
 ///   the LM head. A transfer costs the path latency + bytes / bandwidth.
+/// - A column-split FFN (`Placement.feedForwardSplit`, Galaxy's tensor parallelism) replaces P → F → FFN by: P sends
+///   the hidden state to every member, each member runs its fraction of the FFN (time and memory scale with the
+///   fraction), and sends its partial output (a hidden-state vector) to F, which becomes R. The phase lasts as long as
+///   its slowest member's send + work + return: the same star scatter/gather the attention phase is charged with.
 /// - Migrating a block moves its K/V cache, plus its weights unless `weightsPreloaded` (every device already keeps the
 ///   model file). A device's outgoing migrations share its link and run one after another; devices send in parallel.
 public struct DecodeCostModel: CostModel {
@@ -17,6 +21,10 @@ public struct DecodeCostModel: CostModel {
     public let layout: BlockLayout
     /// Devices already hold all weights locally, so migration moves only the K/V cache.
     public var weightsPreloaded: Bool
+    /// Each device's network interface sends one message at a time and receives one at a time (a sensitivity
+    /// setting; default off: a device's messages to several devices travel in parallel, each on its pair's link).
+    /// Applies to the fan-outs and fan-ins of a decode or prefill pass, not to migration.
+    public var serializedSends = false
 
     // Per-block constants, precomputed once.
     private let attentionWeights: Double  // bytes
@@ -112,6 +120,9 @@ public struct DecodeCostModel: CostModel {
         return Seconds(max(demand.flops.value / c, demand.bytesRead.value / m))
     }
 
+    /// Column-split FFNs (`Placement.feedForwardSplit`) are charged as described on `step`.
+    public var supportsFeedForwardSplit: Bool { true }
+
     public func evaluate(_ placement: Placement, on state: ClusterState, at position: TokenPosition) -> Evaluation {
         step(placement, on: state, context: Double(position.contextLength), tokens: 1, position: position)
     }
@@ -139,6 +150,7 @@ public struct DecodeCostModel: CostModel {
         }
         var usedDevice = Array(repeating: false, count: n)
         for b in 0..<layout.count { usedDevice[placement[b]] = true }
+        for shares in placement.feedForwardSplit ?? [] { for share in shares { usedDevice[share.device] = true } }
         for j in 0..<n where usedDevice[j] && !state.online[j] { violations.append(.unreachable(device: j)) }
 
         // Execution time of a pass of `tokens` tokens: work scales with tokens (attention with the average context),
@@ -184,6 +196,21 @@ public struct DecodeCostModel: CostModel {
             }
             var phase = 0.0
             var phaseComm = 0.0
+            if serializedSends {
+                var members: [FanMember] = touched.map {
+                    FanMember(device: $0, bytesIn: hiddenBytes, work: deviceTime[$0], bytesOut: Double(deviceGroups[$0]) * groupOutputBytes)
+                }
+                if deviceGroups[p] == 0 && residual != p { members.append(FanMember(device: p, bytesIn: hiddenBytes, work: 0, bytesOut: 0)) }
+                (phase, phaseComm) = fan(from: residual, members, to: p, tokens: t, state: state)
+                for m in members {
+                    busy[m.device] += m.work
+                    if residual != m.device { networkBytes += m.bytesIn * t }
+                    if m.device != p { networkBytes += m.bytesOut * t }
+                    deviceTime[m.device] = 0
+                    deviceGroups[m.device] = 0
+                }
+                touched.removeAll(keepingCapacity: true)
+            }
             for j in touched {
                 let send = transfer(hiddenBytes, residual, j)
                 let gather = transfer(Double(deviceGroups[j]) * groupOutputBytes, j, p)
@@ -199,7 +226,7 @@ public struct DecodeCostModel: CostModel {
                 deviceGroups[j] = 0
             }
             touched.removeAll(keepingCapacity: true)
-            if residual != p {
+            if residual != p && !serializedSends {
                 let r = transfer(hiddenBytes, residual, p)
                 networkBytes += hiddenBytes * t
                 if r > phase {
@@ -208,13 +235,45 @@ public struct DecodeCostModel: CostModel {
                 }
             }
             let projection = time(.projection, on: p)
-            let handoff = transfer(hiddenBytes, p, f)
-            if p != f { networkBytes += hiddenBytes * t }
-            let ffn = time(.feedForward, on: f)
             busy[p] += projection
-            busy[f] += ffn
-            latency += phase + projection + handoff + ffn
-            communication += phaseComm + handoff
+            latency += phase + projection
+            communication += phaseComm
+            if let shares = placement.feedForwardShares(layer: l) {
+                // Column-split FFN: P sends the hidden state to every member, each runs its fraction of the columns
+                // and sends its partial sum to F, which adds them up (the decode form of the AllGather before the
+                // column-parallel matrices and the ReduceScatter after the row-parallel one).
+                        var ffnPhase = 0.0
+                var ffnComm = 0.0
+                if serializedSends {
+                    let members = shares.filter { $0.fraction > 0 }.map {
+                        FanMember(device: $0.device, bytesIn: hiddenBytes, work: time(.feedForward, on: $0.device) * $0.fraction, bytesOut: hiddenBytes)
+                    }
+                    (ffnPhase, ffnComm) = fan(from: p, members, to: f, tokens: t, state: state)
+                }
+                for share in shares where share.fraction > 0 {
+                    let m = share.device
+                    let work = time(.feedForward, on: m) * share.fraction
+                    let send = transfer(hiddenBytes, p, m)
+                    let gather = transfer(hiddenBytes, m, f)
+                    if p != m { networkBytes += hiddenBytes * t }
+                    if m != f { networkBytes += hiddenBytes * t }
+                    busy[m] += work
+                    if serializedSends { continue }
+                    if send + work + gather > ffnPhase {
+                        ffnPhase = send + work + gather
+                        ffnComm = send + gather
+                    }
+                }
+                latency += ffnPhase
+                communication += ffnComm
+            } else {
+                let handoff = transfer(hiddenBytes, p, f)
+                if p != f { networkBytes += hiddenBytes * t }
+                let ffn = time(.feedForward, on: f)
+                busy[f] += ffn
+                latency += handoff + ffn
+                communication += handoff
+            }
             residual = f
         }
         let back = transfer(hiddenBytes, residual, controller)
@@ -228,6 +287,50 @@ public struct DecodeCostModel: CostModel {
         return Evaluation(
             latency: Seconds(latency.isNaN ? .infinity : latency), communication: Seconds(communication),
             networkBytes: Bytes(networkBytes), memoryUsed: memory, busy: busy.map { Seconds($0) }, violations: violations)
+    }
+
+    /// One member of a fan-out/fan-in phase: receives `bytesIn` from the source, works, sends `bytesOut` to the sink.
+    struct FanMember {
+        var device: Int
+        var bytesIn: Double
+        var work: Double
+        var bytesOut: Double
+    }
+
+    /// A phase under `serializedSends`: the source sends to its members one after another (members with the most
+    /// work and return first; the path latency overlaps the next send), each works, and the sink receives their
+    /// results one at a time in order of arrival. Returns the phase time and its part spent waiting on the network.
+    func fan(from source: Int, _ members: [FanMember], to sink: Int, tokens t: Double, state: ClusterState) -> (Double, Double) {
+        let n = state.count
+        func wire(_ bytes: Double, _ i: Int, _ j: Int) -> Double { i == j ? 0 : bytes * t / state.pairBandwidth[i * n + j] }
+        func lat(_ i: Int, _ j: Int) -> Double { i == j ? 0 : state.pairLatency[i * n + j] }
+        let order = members.sorted { a, b in
+            let x = a.work + lat(a.device, sink) + wire(a.bytesOut, a.device, sink)
+            let y = b.work + lat(b.device, sink) + wire(b.bytesOut, b.device, sink)
+            return x != y ? x > y : a.device < b.device
+        }
+        var sendClock = 0.0
+        var localDone = 0.0
+        var arrivals: [(at: Double, duration: Double)] = []
+        var longestWork = 0.0
+        for m in order {
+            var ready = 0.0
+            if m.device != source {
+                sendClock += wire(m.bytesIn, source, m.device)
+                ready = sendClock + lat(source, m.device)
+            }
+            let done = ready + m.work
+            longestWork = max(longestWork, m.work)
+            if m.device == sink || m.bytesOut == 0 {
+                localDone = max(localDone, done)
+            } else {
+                arrivals.append((done + lat(m.device, sink), wire(m.bytesOut, m.device, sink)))
+            }
+        }
+        var receiveClock = 0.0
+        for a in arrivals.sorted(by: { $0.at < $1.at }) { receiveClock = max(receiveClock, a.at) + a.duration }
+        let phase = max(localDone, receiveClock)
+        return (phase, max(0, phase - longestWork))
     }
 
     public func migrationBytes(

@@ -124,7 +124,9 @@ struct LocalSearchTables {
         if let d = cm as? DecodeCostModel {
             var s = d.shape
             s.layerCount = 1
-            return DecodeCostModel(shape: s, weightsPreloaded: d.weightsPreloaded)
+            var one = DecodeCostModel(shape: s, weightsPreloaded: d.weightsPreloaded)
+            one.serializedSends = d.serializedSends
+            return one
         }
         if let r = cm as? ReferenceCostModel {
             var s = r.shape

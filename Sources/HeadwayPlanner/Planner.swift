@@ -84,8 +84,3 @@ public struct PlannerError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(message) [\(code)]" }
 }
 
-/// A planner whose placements execute differently from plain block placement (Galaxy's per-layer collectives)
-/// supplies the cost model its placements must be judged with; the simulator uses it at every step.
-public protocol ExecutionCostModelProviding {
-    func executionCostModel(wrapping base: any CostModel) -> any CostModel
-}

@@ -27,16 +27,20 @@ public import HeadwayCore
 ///   model; serialised: the sum, under the reference model) plus its output to the anchor. The FFN's comm is the
 ///   projection output it receives, plus the return to the controller after the last layer (decode model).
 /// - `T` is the per-layer time budget: `Options.budget`, or by default the time one layer takes when the fastest
-///   online device runs all blocks (Σ_i e_ij over the model / layers, minimised over j).
+///   online device runs all blocks (Σ_i e_ij over the model / layers, minimised over j), times `budgetScale`.
 ///
 /// **Feasibility.** j is feasible for i iff the ledger can host the block there (online, memory, and the per-step FLOP
 /// budget under the reference model), j is not excluded for i by backtracking, and `S(i,j) ≤ 1`. The lowest feasible
 /// score wins; ties go to the first device in list order. Because Q_j and K_j grow as a device fills, parallel
 /// attention blocks spread over devices while that pays.
 ///
-/// **Migration.** A block whose previous device is still feasible stays there unless the estimated gain of the best
-/// device, `T · (max(compute, comm) at the previous device − the same at the best device)` (the block's phase time
-/// saved), exceeds the cost model's `migrationDelay` of moving that block alone.
+/// **Migration** (the paper: blocks move "taking the migration cost into account", so that inference plus migration
+/// delay stays low). A block whose previous device can still hold it (online, memory, not excluded) stays there
+/// unless the estimated gain of the best device, `T · (max(compute, comm) at the previous device − the same at the
+/// best device)` (the block's phase time saved), exceeds the cost model's `migrationDelay` of moving that block alone.
+/// This holds even when the previous device's time terms exceed the budget: T is our choice, and letting it force
+/// moves made the planner ship ~100 MB FFN blocks for a few ms of gain (`forceOverBudgetMoves` restores that rule;
+/// docs/cost-models.md gives its measured effect).
 ///
 /// **Verification and backtracking.** When a block has no feasible device and some device could hold it but scores
 /// above 1 (time terms over budget), the budget is treated as soft: T is doubled and the pass restarts (at most
@@ -74,11 +78,18 @@ public struct ResourceAwarePlanner: Planner {
         public var timeLimit: Seconds
         /// How many times the time budget may be doubled when no placement meets it.
         public var maxBudgetDoublings: Int
+        /// Multiplier on the automatic budget T (ignored when `budget` is set); the studies report 1, 2 and 4.
+        public var budgetScale: Double
+        /// Move a block off a previous device whose score exceeds 1 whatever the migration costs (our earlier rule).
+        public var forceOverBudgetMoves: Bool
 
         public init(
             scoring: Scoring = .max, budget: Seconds? = nil, maxIterations: Int = 50_000,
-            timeLimit: Seconds = Seconds(0.05), maxBudgetDoublings: Int = 64
+            timeLimit: Seconds = Seconds(0.05), maxBudgetDoublings: Int = 64, budgetScale: Double = 1,
+            forceOverBudgetMoves: Bool = false
         ) {
+            self.budgetScale = budgetScale
+            self.forceOverBudgetMoves = forceOverBudgetMoves
             self.scoring = scoring
             self.budget = budget
             self.maxIterations = maxIterations
@@ -87,11 +98,13 @@ public struct ResourceAwarePlanner: Planner {
         }
 
         /// Keys (as on the CLI): `weighted` (1 = weighted-sum scoring), `alpha`, `beta`, `gamma`, `budget` (seconds;
-        /// 0 = automatic), `max_iterations`, `time_limit` (seconds), `max_budget_doublings`.
+        /// 0 = automatic), `budget_scale` (multiplier on the automatic budget), `force_over_budget_moves` (0/1),
+        /// `max_iterations`, `time_limit` (seconds), `max_budget_doublings`.
         public init(_ values: [String: Double]) throws(PlannerError) {
             self.init()
             let known: Set<String> = [
                 "weighted", "alpha", "beta", "gamma", "budget", "max_iterations", "time_limit", "max_budget_doublings",
+                "budget_scale", "force_over_budget_moves",
             ]
             for key in values.keys.sorted() where !known.contains(key) {
                 throw PlannerError(.invalidArgument,
@@ -117,6 +130,8 @@ public struct ResourceAwarePlanner: Planner {
             self.budget = budget > 0 ? Seconds(budget) : nil
             maxIterations = Int(try value("max_iterations", Double(maxIterations), { $0 >= 1 && $0 <= 1e12 }, "in 1...1e12"))
             timeLimit = Seconds(try value("time_limit", timeLimit.value, { $0 > 0 }, "> 0 seconds"))
+            budgetScale = try value("budget_scale", 1, { $0 > 0 && $0 <= 1e6 }, "in (0, 1e6]")
+            forceOverBudgetMoves = try value("force_over_budget_moves", 0, { $0 == 0 || $0 == 1 }, "0 or 1") == 1
             maxBudgetDoublings = Int(try value("max_budget_doublings", Double(maxBudgetDoublings), { $0 >= 0 && $0 <= 1000 }, "in 0...1000"))
         }
     }

@@ -130,7 +130,7 @@ struct ResourceAwareSearch {
                 for b in 0..<layout.count { sum += exec[row[b] * n + j] }
                 best = min(best, sum)
             }
-            budget = best / Double(max(layers, 1))
+            budget = best / Double(max(layers, 1)) * options.budgetScale
         }
         if budget.isNaN || budget <= 0 { budget = 1e-9 } else if !budget.isFinite { budget = 1 }
         self.budget = budget
@@ -276,17 +276,19 @@ struct ResourceAwareSearch {
         var bestTime = Double.infinity
         var roomy = false
         let prev = previous.map { $0[i] } ?? -1
-        var prevFeasible = false
+        var prevHolds = false
+        var prevScore = Double.infinity
         var prevTime = Double.infinity
         let demand = demands[i]
         for j in 0..<n where !excluded[i * n + j] && ledger.canHost(demand, on: j) {
             roomy = true
             let (s, t) = score(i, layer: layer, local: local, on: j)
-            guard s <= 1 else { continue }
             if j == prev {
-                prevFeasible = true
+                prevHolds = true
+                prevScore = s
                 prevTime = t
             }
+            guard s <= 1 else { continue }
             if s < bestScore {
                 best = j
                 bestScore = s
@@ -294,7 +296,11 @@ struct ResourceAwareSearch {
             }
         }
         guard best >= 0 else { return roomy ? .overBudget : .noRoom }
-        if prevFeasible && prev != best {
+        // The paper weighs a move against its migration delay. A previous device that can still hold the block stays
+        // a candidate even when its time terms exceed the budget (T is our choice, not the paper's); only with
+        // `forceOverBudgetMoves` does an over-budget score force the move regardless of its cost.
+        let prevStays = prevHolds && (!options.forceOverBudgetMoves || prevScore <= 1)
+        if prevStays && prev != best {
             let gain = budget * (prevTime - bestTime)
             if gain <= migrationDelay(i, to: best) { return .device(prev) }
         }

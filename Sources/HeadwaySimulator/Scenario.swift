@@ -28,6 +28,8 @@ public struct Scenario: Sendable {
     public var costModelKind: CostModelKind
     /// DecodeCostModel: devices already keep the model file, so migrations move only K/V caches.
     public var weightsPreloaded: Bool
+    /// `DecodeCostModel.serializedSends` (a sensitivity setting of the decode model; default off).
+    public var serializedSends = false
     /// ReferenceCostModel: sequence length s, whether it grows per step, FFN FLOPs factor.
     public var referenceSequenceLength: Int?
     public var referenceIncrementSequence: Bool
@@ -63,7 +65,9 @@ public struct Scenario: Sendable {
     public func makeCostModel() -> any CostModel {
         switch costModelKind {
         case .decode:
-            return DecodeCostModel(shape: shape, weightsPreloaded: weightsPreloaded)
+            var model = DecodeCostModel(shape: shape, weightsPreloaded: weightsPreloaded)
+            model.serializedSends = serializedSends
+            return model
         case .reference:
             return ReferenceCostModel(
                 shape: shape, sequenceLength: referenceSequenceLength ?? settings.promptLength,

@@ -95,8 +95,6 @@ public enum Simulator {
         seed: UInt64 = 0, progress: ((Int) -> Void)? = nil
     ) -> PlannerRun {
         let clock = ContinuousClock()
-        // Placements are judged by the planner's own execution model where it has one (Galaxy's collectives).
-        let costModel = (planner as? any ExecutionCostModelProviding)?.executionCostModel(wrapping: costModel) ?? costModel
         var records: [TokenRecord] = []
         records.reserveCapacity(settings.tokens)
         var current: Placement?

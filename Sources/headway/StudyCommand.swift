@@ -53,6 +53,40 @@ struct StudyMediumScale: ParsableCommand {
     @Option(help: "Tokens to generate (default 1000).") var tokens: Int?
     @Option(help: "Number of seeds (default 10).") var seeds: Int?
     @Flag(help: "No progress on stderr.") var quiet = false
+    @Flag(help: "Score with one message at a time per device network interface (a sensitivity setting of the decode model).")
+    var serializedSends = false
+    @Option(name: .customLong("planner"), help: ArgumentHelp(
+        "A planner row instead of the default list (repeatable): label=name[:key=value,...], e.g. "
+            + "g4=galaxy:kv_tokens=3048,max_group=4. The first row is the reference of the ratios."))
+    var plannerRows: [String] = []
+
+    /// `label=name[:key=value,...]` or `name[:key=value,...]`.
+    static func parseRow(_ text: String) throws -> PlannerSpec {
+        var rest = Substring(text)
+        var label: String?
+        if let eq = rest.firstIndex(of: "="), rest.firstIndex(of: ":").map({ eq < $0 }) ?? true {
+            label = String(rest[..<eq])
+            rest = rest[rest.index(after: eq)...]
+        }
+        let parts = rest.split(separator: ":", maxSplits: 1)
+        guard let name = parts.first.map(String.init), !name.isEmpty else {
+            throw CLIError(description: "--planner '\(text)': expected label=name[:key=value,...]")
+        }
+        var options: [String: Double] = [:]
+        if parts.count == 2 {
+            for pair in parts[1].split(separator: ",") {
+                let kv = pair.split(separator: "=", maxSplits: 1)
+                guard kv.count == 2, let v = Double(kv[1]) else {
+                    throw CLIError(description: "--planner '\(text)': option '\(pair)' is not key=number")
+                }
+                options[String(kv[0])] = v
+            }
+        }
+        do throws(PlannerError) { _ = try PlannerRegistry.planner(named: name, options: options) } catch {
+            throw CLIError(description: "--planner '\(text)': \(error.message)")
+        }
+        return PlannerSpec(name: name, label: label, options: options)
+    }
 
     func run() throws {
         try runReportingErrors {
@@ -66,6 +100,14 @@ struct StudyMediumScale: ParsableCommand {
                 c.seeds = (1...seeds).map { UInt64($0) }
             }
             c.planners = MediumScaleStudy.defaultPlanners(finalContext: c.promptLength + c.tokens)
+            c.serializedSends = serializedSends
+            if !plannerRows.isEmpty {
+                c.planners = try plannerRows.map(Self.parseRow)
+                let labels = c.planners.map(\.label)
+                guard Set(labels).count == labels.count else {
+                    throw CLIError(description: "--planner: labels must be distinct, got \(labels.joined(separator: ", "))")
+                }
+            }
             var lastDecile = 0
             let result = try MediumScaleStudy.run(c, progress: quiet ? nil : { done, total in
                 let decile = total > 0 ? done * 10 / total : 10
@@ -92,12 +134,23 @@ struct StudySmallScale: ParsableCommand {
     @Option(help: "Cost model: decode or reference.") var costModel: CostModelKind = .decode
     @Option(help: "Instances per device count (default 50).") var instances: Int = 50
     @Option(help: "Seed of the instances.") var seed: UInt64 = 2025
+    @Option(help: "Comma-separated planners (default: the study's list; variants: resource-aware-2T, resource-aware-4T, resource-aware-forced).")
+    var planners: String?
 
     func run() throws {
         try runReportingErrors {
             guard instances > 0 else { throw CLIError(description: "--instances must be positive, got \(instances)") }
-            let result = try SmallScaleStudy.run(
-                SmallScaleStudy.Configuration(instancesPerSize: instances, costModel: costModel, seed: seed))
+            var config = SmallScaleStudy.Configuration(instancesPerSize: instances, costModel: costModel, seed: seed)
+            if let planners {
+                let names = planners.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                for name in names {
+                    do throws(PlannerError) { _ = try SmallScaleStudy.planner(named: name) } catch {
+                        throw CLIError(description: "--planners: \(error.message)")
+                    }
+                }
+                config.planners = names
+            }
+            let result = try SmallScaleStudy.run(config)
             switch format {
             case .table: try emit(result.table(), out: out)
             case .json: try emit(try CLI.encode(result), out: out)

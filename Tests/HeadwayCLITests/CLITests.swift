@@ -54,6 +54,19 @@ import Testing
         for command in ["simulate", "plan", "evaluate", "study"] { #expect(r.stdout.contains(command), "\(command)") }
     }
 
+    @Test func studyPlannerRowsAreParsedAndBadOnesNamed() throws {
+        let r = try Self.run(["study", "medium-scale", "--quiet", "--tokens", "3", "--seeds", "1",
+                              "--planner", "headway", "--planner", "g4=galaxy:kv_tokens=2051,max_group=4"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("\ng4 ") && r.stdout.contains("\nheadway "))
+        for (row, needle) in [("g=galaxy:max_group=x", "max_group=x"), ("g=galaxy:bogus=1", "bogus"), ("g=nope", "nope")] {
+            let bad = try Self.run(["study", "medium-scale", "--quiet", "--tokens", "3", "--seeds", "1", "--planner", row])
+            #expect(bad.status != 0 && bad.stderr.contains(needle), "\(row): \(bad.stderr)")
+        }
+        let small = try Self.run(["study", "small-scale", "--instances", "1", "--planners", "resource-aware-forced-2T,nope"])
+        #expect(small.status != 0 && small.stderr.contains("nope"), "\(small.stderr)")
+    }
+
     @Test func referenceJSONReproducesTheAuthorsGreedyLatency() throws {
         let r = try Self.run(["simulate", "scenarios/reference-g1.json", "--format", "reference-json", "--quiet"])
         #expect(r.status == 0, "\(r.stderr)")

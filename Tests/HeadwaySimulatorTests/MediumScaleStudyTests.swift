@@ -12,7 +12,8 @@ import Testing
         let config = MediumScaleStudy.Configuration.quick
         #expect(result.devices == 25 && result.tokens == config.tokens && result.seeds == config.seeds)
         #expect(result.plannerOrder == config.planners.map(\.label))
-        for name in ["resource-aware", "greedy", "round-robin", "static", "edgeshard", "galaxy"] {
+        for name in ["resource-aware", "resource-aware-2T", "resource-aware-4T", "greedy", "round-robin", "static", "edgeshard",
+                     "edgeshard-replan", "galaxy", "galaxy-kvmax"] {
             #expect(result.planners[name] != nil, "\(name) missing")
         }
         let json = try JSONSerialization.jsonObject(with: Data(try result.json().utf8)) as! [String: Any]
@@ -21,7 +22,8 @@ import Testing
         let planners = json["planners"] as! [String: [String: Any]]
         for (name, p) in planners {
             for key in ["mean_latency_s", "p95_latency_s", "peak_memory_gb", "oom_steps", "migrations",
-                        "latency_curve_s", "cumulative_latency_curve_s", "peak_memory_per_device_gb"] {
+                        "latency_curve_s", "cumulative_latency_curve_s", "peak_memory_per_device_gb", "tokens_produced",
+                        "common_tokens", "common_total_latency_s"] {
                 #expect(p[key] != nil, "\(name) lacks \(key)")
             }
             #expect((p["latency_curve_s"] as? [Any])?.count == config.tokens)
@@ -31,11 +33,18 @@ import Testing
 
     @Test func plannedOncePlannersNeverMigrateAndPerTokenPlannersStayFeasible() throws {
         let result = try Self.quick.get()
-        for name in ["edgeshard", "edgeshard-kvmax", "galaxy", "static"] {
+        for name in ["edgeshard", "edgeshard-kvmax", "galaxy", "galaxy-kvmax", "galaxy-kvmax-whole-ffn", "static"] {
             #expect(result.planners[name]!.migrations == 0, "\(name) migrated")
         }
         // Memory never fluctuates in this setting, so a plan sized for the final context cannot overflow.
-        #expect(result.planners["edgeshard-kvmax"]!.oomSteps == 0)
+        for name in ["edgeshard-kvmax", "galaxy-kvmax", "galaxy-kvmax-whole-ffn"] {
+            #expect(result.planners[name]!.oomSteps == 0, "\(name) ran out of memory")
+            #expect(result.planners[name]!.tokensProduced == Double(result.tokens))
+        }
+        // Totals over equal token counts: the first planner against itself covers every token it produced.
+        let first = result.planners[result.plannerOrder[0]]!
+        #expect(first.commonTotalRatio == 1 && first.commonTokens == first.tokensProduced)
+        for p in result.planners.values { #expect(p.commonTokens <= p.tokensProduced && p.commonTokens <= first.tokensProduced) }
         #expect(result.planners["resource-aware"]!.oomSteps == 0)
         // Everyone's memory grows with the cache; the largest device is never below the model's share on it.
         for p in result.planners.values {

@@ -51,13 +51,4 @@ import Testing
         c.planners = ["dp", "greedy", "server-only", "magic"]
         #expect(throws: PlannerError.self) { try SplitLLMStudy.run(c) }
     }
-
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["SPLITLLM_PRINT_STUDY"] != nil))
-    func printDefaultStudy() throws {
-        let r = try SplitLLMStudy.run()
-        print(r.renderTable())
-        for row in r.decisions where row.planner == "dp" || row.planner == "greedy" {
-            print(row.requestType, row.client, row.planner, row.pattern, String(format: "%.3f", row.workFraction))
-        }
-    }
 }

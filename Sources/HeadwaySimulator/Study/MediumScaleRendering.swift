@@ -8,18 +8,23 @@ extension MediumScaleResult {
             guard let p = planners[name] else { return nil }
             return [
                 name, opt(p.meanLatency, ms), opt(p.p95Latency, ms), opt(p.latencyRatio) { String(format: "%.2fx", $0) },
-                String(format: "%.1f", p.totalLatency), opt(p.meanPrefill) { String(format: "%.0f", $0) }, String(format: "%.2f", p.peakMemoryGB),
+                String(format: "%.1f", p.totalLatency), String(format: "%.0f", p.tokensProduced),
+                String(format: "%.0f", p.commonTokens), String(format: "%.1f", p.commonTotalLatency),
+                opt(p.commonTotalRatio) { String(format: "%.2fx", $0) }, opt(p.meanPrefill) { String(format: "%.0f", $0) }, String(format: "%.2f", p.peakMemoryGB),
                 String(format: "%.2f", p.meanPeakMemoryGB), "\(p.oomSteps)", "\(p.oomSeeds)/\(seeds.count)",
                 opt(p.meanFirstOOMToken) { String(format: "%.0f", $0) }, "\(p.migrations)",
             ]
         }
         let header = "medium-scale: \(model), \(devices) devices, prompt \(promptLength), \(tokens) tokens, "
-            + "\(seeds.count) seeds, re-planned every token (\(String(format: "%.0f", runSeconds)) s to run)\n"
+            + "\(seeds.count) seeds, re-planned every token\(serializedSends ? ", one message at a time per network interface" : "")"
+            + " (\(String(format: "%.0f", runSeconds)) s to run)\n"
         return header + table(
-            header: ["planner", "mean ms", "p95 ms", "vs first", "total s", "prefill s", "peak GiB", "mean peak GiB", "OOM steps", "OOM seeds",
+            header: ["planner", "mean ms", "p95 ms", "vs first", "total s", "tokens", "common", "common s", "common vs first", "prefill s", "peak GiB", "mean peak GiB", "OOM steps", "OOM seeds",
                      "first OOM", "migrations"],
             rows: rows)
             + "mean/p95 over feasible steps; total = sum of feasible decode steps, mean over seeds (prefill apart); "
+            + "tokens = feasible steps per seed; common = tokens both this planner and the first produced (per seed), "
+            + "common s = this planner's latency over them, common vs first = its ratio to the first planner's over the same tokens; "
             + "OOM = the placement in force does not fit (planned-once planners keep it) or no placement was found.\n"
     }
 

@@ -20,8 +20,16 @@ public struct MediumScaleResult: Sendable, Codable {
         public var meanFirstOOMToken: Double?
         public var migrations: Int
         public var migrationDelay: Double
-        /// Mean over seeds of the latency of every feasible decode step (OOM steps produce no token and add nothing).
+        /// Mean over seeds of the latency of every feasible decode step (OOM steps produce no token and add nothing),
+        /// and the mean number of such steps: a total over fewer tokens is not comparable, see `commonTotalLatency`.
         public var totalLatency: Double
+        public var tokensProduced: Double
+        /// Totals over equal token counts: per seed, the tokens both this planner and the first planner of the study
+        /// produced (mean count over seeds), this planner's latency summed over them (mean over seeds), and its ratio
+        /// to the first planner's sum over the same tokens.
+        public var commonTokens: Double
+        public var commonTotalLatency: Double
+        public var commonTotalRatio: Double?
         /// Mean prompt prefill latency over seeds (time to first token; not in the curves or the total).
         public var meanPrefill: Double?
         public var latencyCurve: [Double?]
@@ -45,6 +53,10 @@ public struct MediumScaleResult: Sendable, Codable {
             case meanFirstOOMToken = "mean_first_oom_token"
             case migrationDelay = "migration_delay_s"
             case totalLatency = "total_latency_s"
+            case tokensProduced = "tokens_produced"
+            case commonTokens = "common_tokens"
+            case commonTotalLatency = "common_total_latency_s"
+            case commonTotalRatio = "common_total_ratio"
             case meanPrefill = "mean_prefill_s"
             case latencyCurve = "latency_curve_s"
             case cumulativeLatencyCurve = "cumulative_latency_curve_s"
@@ -64,12 +76,15 @@ public struct MediumScaleResult: Sendable, Codable {
     public var planners: [String: PlannerResult]
     /// Wall-clock seconds the study took.
     public var runSeconds: Double
+    /// Scored with `DecodeCostModel.serializedSends`.
+    public var serializedSends: Bool
 
     enum CodingKeys: String, CodingKey {
         case model, devices, tokens, seeds, planners
         case promptLength = "prompt_length"
         case plannerOrder = "planner_order"
         case runSeconds = "run_seconds"
+        case serializedSends = "serialized_sends"
     }
 
     init(report: SimulationReport, configuration c: MediumScaleStudy.Configuration, runSeconds: Double) {
@@ -80,7 +95,14 @@ public struct MediumScaleResult: Sendable, Codable {
         seeds = report.seeds
         plannerOrder = report.planners.map(\.planner)
         self.runSeconds = runSeconds
+        serializedSends = c.serializedSends
         let gib = Bytes.perGigabyte
+        // Per seed, the latency of every token the first planner (the reference of the ratios) produced.
+        let allRuns = report.runs ?? []
+        var reference: [UInt64: [Double?]] = [:]
+        for run in allRuns where run.planner == plannerOrder.first {
+            reference[run.seed] = run.records.map { $0.feasible ? $0.latency : nil }
+        }
         var results: [String: PlannerResult] = [:]
         for label in plannerOrder {
             let runs = (report.runs ?? []).filter { $0.planner == label }
@@ -114,6 +136,19 @@ public struct MediumScaleResult: Sendable, Codable {
             let prefill = Summary(runs.compactMap(\.prefillLatency))
             let firstOOM = runs.compactMap { $0.records.firstIndex { !$0.feasible } }
             let peaks = runs.map { $0.records.reduce(0.0) { max($0, $1.memory.max() ?? 0) } }
+            let produced = Double(runs.reduce(0) { $0 + $1.records.lazy.filter(\.feasible).count }) / Double(max(runs.count, 1))
+            // Totals over equal token counts: the tokens both this planner and the reference produced, per seed.
+            var own = 0.0, ref = 0.0, commonCount = 0
+            for run in runs {
+                let r = reference[run.seed] ?? []
+                for (t, record) in run.records.enumerated() where record.feasible && t < r.count {
+                    guard let x = r[t] else { continue }
+                    own += record.latency
+                    ref += x
+                    commonCount += 1
+                }
+            }
+            let k = Double(max(runs.count, 1))
             results[label] = PlannerResult(
                 meanLatency: latency.count > 0 ? latency.mean : nil, p95Latency: latency.count > 0 ? latency.p95 : nil,
                 latencyRatio: nil, peakMemoryGB: (peaks.max() ?? 0) / gib,
@@ -122,7 +157,9 @@ public struct MediumScaleResult: Sendable, Codable {
                 meanFirstOOMToken: firstOOM.isEmpty ? nil : Double(firstOOM.reduce(0, +)) / Double(firstOOM.count),
                 migrations: runs.reduce(0) { $0 + $1.records.reduce(0) { $0 + $1.migrations } },
                 migrationDelay: runs.reduce(0) { $0 + $1.records.reduce(0) { $0 + $1.migrationDelay } },
-                totalLatency: cumulative.last ?? 0, meanPrefill: prefill.count > 0 ? prefill.mean : nil, latencyCurve: curve, cumulativeLatencyCurve: cumulative,
+                totalLatency: cumulative.last ?? 0, tokensProduced: produced,
+                commonTokens: Double(commonCount) / k, commonTotalLatency: own / k, commonTotalRatio: ref > 0 ? own / ref : nil,
+                meanPrefill: prefill.count > 0 ? prefill.mean : nil, latencyCurve: curve, cumulativeLatencyCurve: cumulative,
                 peakMemoryCurveGB: memoryCurve, peakMemoryPerDeviceGB: perDevice.map { $0 / gib }, oomCurve: oomCurve)
         }
         if let first = plannerOrder.first, let base = results[first]?.meanLatency {

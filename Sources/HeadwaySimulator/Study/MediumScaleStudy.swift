@@ -19,9 +19,13 @@ public import HeadwayPlanner
 /// - **Dynamics: `Fluctuation.paper`** (background compute load U(0, 0.3) per token and device, link bandwidth
 ///   resampled U(1, 10) Gbit/s per token); re-planning every token; weights preloaded on every device (migration moves
 ///   K/V caches only), as in the default scenario.
-/// - **Planners**: resource-aware, greedy, round-robin, static; EdgeShard (latency DP, caches sized at the current
-///   length, planned once), EdgeShard with caches sized for the final context (`edgeshard-kvmax`), EdgeShard that
-///   re-plans on overflow (`edgeshard-replan`); Galaxy (planned once); plus `headway`/`local-search` when registered.
+/// - **Planners**: resource-aware with our default budget T and with 2T and 4T (the paper gives no T), greedy,
+///   round-robin, static; EdgeShard (latency DP, caches sized at the current length, planned once), EdgeShard with
+///   caches sized for the final context (`edgeshard-kvmax`), EdgeShard that re-plans on overflow
+///   (`edgeshard-replan`); Galaxy (planned once, FFN split by columns over its group) sized at the current length and
+///   for the final context (`galaxy-kvmax`), and the latter with each FFN whole on one device
+///   (`galaxy-kvmax-whole-ffn`, to measure the split); plus `headway`/`local-search` when registered. Every planner
+///   is scored by the same decode cost model.
 public enum MediumScaleStudy {
     /// Llama-2-7B as llama.cpp ships it in Q4_0 (Q6_K output matrix), F16 K/V cache, F32 activations.
     public static let llama2_7B_Q4_0: ModelShape = {
@@ -42,6 +46,8 @@ public enum MediumScaleStudy {
         public var seeds: [UInt64]
         public var planners: [PlannerSpec]
         public var weightsPreloaded: Bool
+        /// Score with `DecodeCostModel.serializedSends` (one message at a time per network interface).
+        public var serializedSends = false
 
         public init(
             shape: ModelShape = MediumScaleStudy.llama2_7B_Q4_0, generator: ClusterGenerator = .paper(deviceCount: 25),
@@ -66,12 +72,18 @@ public enum MediumScaleStudy {
 
     /// The compared planners; `headway` and `local-search` join when the registry has them.
     public static func defaultPlanners(finalContext: Int) -> [PlannerSpec] {
+        let run = Double(finalContext)
         var specs = [
-            PlannerSpec(name: "resource-aware"), PlannerSpec(name: "greedy"), PlannerSpec(name: "round-robin"),
-            PlannerSpec(name: "static"), PlannerSpec(name: "edgeshard"),
-            PlannerSpec(name: "edgeshard", label: "edgeshard-kvmax", options: ["kv_tokens": Double(finalContext)]),
+            PlannerSpec(name: "resource-aware"),
+            PlannerSpec(name: "resource-aware", label: "resource-aware-2T", options: ["budget_scale": 2]),
+            PlannerSpec(name: "resource-aware", label: "resource-aware-4T", options: ["budget_scale": 4]),
+            PlannerSpec(name: "greedy"), PlannerSpec(name: "round-robin"), PlannerSpec(name: "static"),
+            PlannerSpec(name: "edgeshard"),
+            PlannerSpec(name: "edgeshard", label: "edgeshard-kvmax", options: ["kv_tokens": run]),
             PlannerSpec(name: "edgeshard", label: "edgeshard-replan", options: ["replan_on_overflow": 1]),
             PlannerSpec(name: "galaxy"),
+            PlannerSpec(name: "galaxy", label: "galaxy-kvmax", options: ["kv_tokens": run]),
+            PlannerSpec(name: "galaxy", label: "galaxy-kvmax-whole-ffn", options: ["kv_tokens": run, "split_ffn": 0]),
         ]
         for name in ["headway", "local-search"] where PlannerRegistry.names.contains(name) {
             specs.insert(PlannerSpec(name: name), at: 0)
@@ -83,7 +95,7 @@ public enum MediumScaleStudy {
     public static func scenario(_ c: Configuration) -> Scenario {
         let generator = c.generator
         let fluctuation = c.fluctuation
-        return Scenario(
+        var scenario = Scenario(
             name: "medium-scale: \(c.shape.name) on \(generator.deviceCount) devices",
             shape: c.shape, costModelKind: .decode, weightsPreloaded: c.weightsPreloaded,
             cluster: .generated { seed in try generator.make(seed: seed, source: "medium-scale cluster") },
@@ -93,6 +105,8 @@ public enum MediumScaleStudy {
             },
             settings: SimulationSettings(promptLength: c.promptLength, tokens: c.tokens, replanInterval: 1),
             planners: c.planners, seeds: c.seeds)
+        scenario.serializedSends = c.serializedSends
+        return scenario
     }
 
     /// Runs every planner over every seed with `ScenarioRunner` and summarises.

@@ -7,36 +7,36 @@ extension SmallScaleStudyResult {
     public func table() -> String {
         var out = "Small-scale study: cost model \(costModel), model \(model), devices \(devices.map(String.init).joined(separator: ",")), "
             + "\(instancesPerSize) instances per size, positions \(positions.map(String.init).joined(separator: ",")), seed \(seed)\n\n"
-        out += Self.rows(title: "all sizes", planners: planners, ratios: ratiosToOptimal, times: decisionTimeMs, failures: failures)
+        let all = SmallScaleGroup(model: model, instances: instancesPerSize * devices.count, ratiosToOptimal: ratiosToOptimal,
+            decisionTimeMs: decisionTimeMs, decisions: decisions, failures: failures, skipped: skipped, unscored: unscored)
+        out += Self.rows(title: "all sizes", planners: planners, all)
         for n in devices {
             guard let g = byDevices[String(n)] else { continue }
-            out += "\n" + Self.rows(title: "\(n) devices", planners: planners, ratios: g.ratiosToOptimal,
-                times: g.decisionTimeMs, failures: g.failures)
+            out += "\n" + Self.rows(title: "\(n) devices", planners: planners, g)
         }
         if let m = multiLayer {
-            out += "\n" + Self.rows(title: "multi-layer (\(m.model), \(m.instances) instances)", planners: planners,
-                ratios: m.ratiosToOptimal, times: m.decisionTimeMs, failures: m.failures)
+            out += "\n" + Self.rows(title: "multi-layer (\(m.model), \(m.instances) instances)", planners: planners, m)
         }
-        return out
+        return out + "\nn = decisions scored against the optimum; decided = decisions asked; failed = no feasible placement "
+            + "(the planner is dropped for the instance's later positions: skipped); unscored = no proven optimum.\n"
     }
 
-    static func rows(
-        title: String, planners: [String], ratios: [String: SmallScaleSummary], times: [String: SmallScaleSummary],
-        failures: [String: Int]
-    ) -> String {
+    static func rows(title: String, planners: [String], _ g: SmallScaleGroup) -> String {
         func pad(_ s: String, _ w: Int, left: Bool = false) -> String {
             s.count >= w ? s : (left ? s + String(repeating: " ", count: w - s.count) : String(repeating: " ", count: w - s.count) + s)
         }
         func f(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }
         var out = "\(title)\n"
-        out += pad("planner", 16, left: true) + pad("ratio mean", 12) + pad("p95", 9) + pad("max", 9) + pad("n", 6)
-            + pad("time ms mean", 14) + pad("p95", 10) + pad("max", 10) + pad("failed", 8) + "\n"
+        out += pad("planner", 26, left: true) + pad("ratio mean", 12) + pad("p95", 9) + pad("max", 9) + pad("n", 6)
+            + pad("time ms mean", 14) + pad("p95", 10) + pad("max", 10) + pad("decided", 9) + pad("failed", 8)
+            + pad("skipped", 9) + pad("unscored", 10) + "\n"
         for p in planners {
-            let r = ratios[p] ?? SmallScaleSummary([])
-            let t = times[p] ?? SmallScaleSummary([])
-            out += pad(p, 16, left: true) + pad(f(r.mean, 4), 12) + pad(f(r.p95, 4), 9) + pad(f(r.max, 4), 9)
+            let r = g.ratiosToOptimal[p] ?? SmallScaleSummary([])
+            let t = g.decisionTimeMs[p] ?? SmallScaleSummary([])
+            out += pad(p, 26, left: true) + pad(f(r.mean, 4), 12) + pad(f(r.p95, 4), 9) + pad(f(r.max, 4), 9)
                 + pad(String(r.count), 6) + pad(f(t.mean, 3), 14) + pad(f(t.p95, 3), 10) + pad(f(t.max, 3), 10)
-                + pad(String(failures[p] ?? 0), 8) + "\n"
+                + pad(String(g.decisions[p] ?? 0), 9) + pad(String(g.failures[p] ?? 0), 8)
+                + pad(String(g.skipped[p] ?? 0), 9) + pad(String(g.unscored[p] ?? 0), 10) + "\n"
         }
         return out
     }
@@ -52,15 +52,16 @@ extension SmallScaleStudyResult {
             + "\(instancesPerSize) seeded instances per size; token positions \(positions.map(String.init).joined(separator: ", ")); "
             + "seed \(seed). Ratio = planner objective (latency + migration) / proven optimum of the same request.</p>\n"
         body += chart(ratiosToOptimal, title: "All sizes: ratio to optimum")
-        body += htmlTable(title: "All sizes", ratiosToOptimal, decisionTimeMs, failures)
+        body += htmlTable(title: "All sizes", SmallScaleGroup(model: model, instances: instancesPerSize * devices.count,
+            ratiosToOptimal: ratiosToOptimal, decisionTimeMs: decisionTimeMs, decisions: decisions, failures: failures,
+            skipped: skipped, unscored: unscored))
         for n in devices {
             guard let g = byDevices[String(n)] else { continue }
-            body += htmlTable(title: "\(n) devices", g.ratiosToOptimal, g.decisionTimeMs, g.failures)
+            body += htmlTable(title: "\(n) devices", g)
         }
         if let m = multiLayer {
             body += chart(m.ratiosToOptimal, title: "Multi-layer (\(esc(m.model))): ratio to optimum")
-            body += htmlTable(title: "Multi-layer (\(esc(m.model)), \(m.instances) instances)", m.ratiosToOptimal,
-                m.decisionTimeMs, m.failures)
+            body += htmlTable(title: "Multi-layer (\(esc(m.model)), \(m.instances) instances)", m)
         }
         return """
             <!DOCTYPE html>
@@ -77,17 +78,17 @@ extension SmallScaleStudyResult {
             """
     }
 
-    private func htmlTable(
-        title: String, _ ratios: [String: SmallScaleSummary], _ times: [String: SmallScaleSummary], _ failures: [String: Int]
-    ) -> String {
+    private func htmlTable(title: String, _ g: SmallScaleGroup) -> String {
         var s = "<h2>\(title)</h2>\n<table><tr><th>planner</th><th>ratio mean</th><th>p95</th><th>max</th><th>n</th>"
-            + "<th>time ms mean</th><th>p95</th><th>max</th><th>failed</th></tr>\n"
+            + "<th>time ms mean</th><th>p95</th><th>max</th><th>decided</th><th>failed</th><th>skipped</th><th>unscored</th></tr>\n"
         for p in planners {
-            let r = ratios[p] ?? SmallScaleSummary([])
-            let t = times[p] ?? SmallScaleSummary([])
+            let r = g.ratiosToOptimal[p] ?? SmallScaleSummary([])
+            let t = g.decisionTimeMs[p] ?? SmallScaleSummary([])
             s += "<tr><td>\(p)</td><td>\(String(format: "%.4f", r.mean))</td><td>\(String(format: "%.4f", r.p95))</td>"
                 + "<td>\(String(format: "%.4f", r.max))</td><td>\(r.count)</td><td>\(String(format: "%.3f", t.mean))</td>"
-                + "<td>\(String(format: "%.3f", t.p95))</td><td>\(String(format: "%.3f", t.max))</td><td>\(failures[p] ?? 0)</td></tr>\n"
+                + "<td>\(String(format: "%.3f", t.p95))</td><td>\(String(format: "%.3f", t.max))</td>"
+                + "<td>\(g.decisions[p] ?? 0)</td><td>\(g.failures[p] ?? 0)</td><td>\(g.skipped[p] ?? 0)</td>"
+                + "<td>\(g.unscored[p] ?? 0)</td></tr>\n"
         }
         return s + "</table>\n"
     }

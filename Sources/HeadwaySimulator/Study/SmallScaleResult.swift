@@ -1,7 +1,8 @@
-/// Mean, 95th percentile and maximum of a sample (and its size).
+/// Mean, 95th percentile, minimum and maximum of a sample (and its size).
 public struct SmallScaleSummary: Codable, Sendable, Hashable {
     public var mean: Double
     public var p95: Double
+    public var min: Double
     public var max: Double
     public var count: Int
 
@@ -9,6 +10,7 @@ public struct SmallScaleSummary: Codable, Sendable, Hashable {
         let s = Summary(values)
         mean = s.count > 0 ? s.mean : 0
         p95 = s.count > 0 ? s.p95 : 0
+        min = values.min() ?? 0
         max = s.count > 0 ? s.max : 0
         count = s.count
     }
@@ -20,11 +22,17 @@ public struct SmallScaleGroup: Codable, Sendable, Hashable {
     public var instances: Int
     public var ratiosToOptimal: [String: SmallScaleSummary]
     public var decisionTimeMs: [String: SmallScaleSummary]
-    /// Instances where the planner found no feasible placement (it is then dropped for the later positions).
+    /// Decisions the planner was asked for (instances × positions, minus those skipped).
+    public var decisions: [String: Int]
+    /// Decisions where the planner found no feasible placement (it is then dropped for the instance's later positions).
     public var failures: [String: Int]
+    /// Decisions not asked because the planner had failed earlier on the same instance.
+    public var skipped: [String: Int]
+    /// Feasible decisions left out of the ratios because the exact planner proved no optimum for that request.
+    public var unscored: [String: Int]
 
     enum CodingKeys: String, CodingKey {
-        case model, instances, failures
+        case model, instances, failures, decisions, skipped, unscored
         case ratiosToOptimal = "ratios_to_optimal"
         case decisionTimeMs = "decision_time_ms"
     }
@@ -45,11 +53,14 @@ public struct SmallScaleStudyResult: Codable, Sendable, Hashable {
     public var ratiosToOptimal: [String: SmallScaleSummary]
     public var decisionTimeMs: [String: SmallScaleSummary]
     public var failures: [String: Int]
+    public var decisions: [String: Int]
+    public var skipped: [String: Int]
+    public var unscored: [String: Int]
     public var byDevices: [String: SmallScaleGroup]
     public var multiLayer: SmallScaleGroup?
 
     enum CodingKeys: String, CodingKey {
-        case devices, positions, seed, model, planners, failures
+        case devices, positions, seed, model, planners, failures, decisions, skipped, unscored
         case instancesPerSize = "instances_per_size"
         case costModel = "cost_model"
         case ratiosToOptimal = "ratios_to_optimal"
@@ -59,19 +70,32 @@ public struct SmallScaleStudyResult: Codable, Sendable, Hashable {
     }
 }
 
-/// Collects ratios and times per planner.
+/// Collects ratios, times and decision counts per planner.
 struct SmallScaleAccumulator {
+    struct Counts {
+        var decisions = 0
+        var failures = 0
+        var skipped = 0
+        var unscored = 0
+        mutating func merge(_ o: Counts) {
+            decisions += o.decisions
+            failures += o.failures
+            skipped += o.skipped
+            unscored += o.unscored
+        }
+    }
+
     var planners: [String]
     var ratios: [String: [Double]] = [:]
     var times: [String: [Double]] = [:]
-    var failures: [String: Int] = [:]
+    var counts: [String: Counts] = [:]
 
     init(planners: [String]) {
         self.planners = planners
         for p in planners {
             ratios[p] = []
             times[p] = []
-            failures[p] = 0
+            counts[p] = Counts()
         }
     }
 
@@ -80,17 +104,18 @@ struct SmallScaleAccumulator {
         times[planner, default: []].append(milliseconds)
     }
 
-    mutating func fail(_ planner: String) { failures[planner, default: 0] += 1 }
+    mutating func count(_ planner: String, _ field: WritableKeyPath<Counts, Int>) { counts[planner, default: Counts()][keyPath: field] += 1 }
 
     mutating func merge(_ other: SmallScaleAccumulator) {
         for (k, v) in other.ratios { ratios[k, default: []] += v }
         for (k, v) in other.times { times[k, default: []] += v }
-        for (k, v) in other.failures { failures[k, default: 0] += v }
+        for (k, v) in other.counts { counts[k, default: Counts()].merge(v) }
     }
 
     func group(instances: Int, model: String) -> SmallScaleGroup {
         SmallScaleGroup(
             model: model, instances: instances, ratiosToOptimal: ratios.mapValues { SmallScaleSummary($0) },
-            decisionTimeMs: times.mapValues { SmallScaleSummary($0) }, failures: failures)
+            decisionTimeMs: times.mapValues { SmallScaleSummary($0) }, decisions: counts.mapValues(\.decisions),
+            failures: counts.mapValues(\.failures), skipped: counts.mapValues(\.skipped), unscored: counts.mapValues(\.unscored))
     }
 }

@@ -37,14 +37,34 @@ public enum SmallScaleStudy {
         }
     }
 
-    /// Planners of the study, in report order.
-    public static let plannerNames = ["exact", "headway", "resource-aware", "greedy", "round-robin", "static"]
+    /// Planners of the study, in report order. `resource-aware-2T` and `-4T` are the paper's algorithm with twice and
+    /// four times our default per-layer budget T (the paper gives no value).
+    public static let plannerNames = [
+        "exact", "headway", "resource-aware", "resource-aware-2T", "resource-aware-4T", "greedy", "round-robin", "static",
+    ]
 
-    /// The planner for a CLI name. `exact` runs without a time limit here: the study needs proven optima.
+    /// The planner for a name: a registry name, or a resource-aware variant `resource-aware[-forced][-<k>T]`: budget
+    /// k times our default T, and with `-forced` over-budget scores force moves whatever they cost (our earlier
+    /// migration rule). `exact` runs without a time limit here: the study needs proven optima.
     public static func planner(named name: String) throws(PlannerError) -> any Planner {
         switch name {
         case "exact", "exact-optimal", "exact_optimal": return ExactPlanner()
-        default: return try PlannerRegistry.planner(named: name)
+        default:
+            if name.hasPrefix("resource-aware-") {
+                var rest = name.dropFirst("resource-aware-".count)
+                var options = ResourceAwarePlanner.Options()
+                if rest.hasPrefix("forced") {
+                    options.forceOverBudgetMoves = true
+                    rest = rest.dropFirst("forced".count)
+                    if rest.hasPrefix("-") { rest = rest.dropFirst() }
+                }
+                if rest.hasSuffix("T"), let k = Double(rest.dropLast()), k > 0, k <= 1e6 {
+                    options.budgetScale = k
+                    rest = ""
+                }
+                if rest.isEmpty { return ResourceAwarePlanner(options: options) }
+            }
+            return try PlannerRegistry.planner(named: name)
         }
     }
 
@@ -89,7 +109,7 @@ public enum SmallScaleStudy {
             devices: config.devices, instancesPerSize: config.instancesPerSize, costModel: config.costModel.rawValue,
             positions: config.positions, seed: config.seed, model: all.model, planners: names,
             ratiosToOptimal: all.ratiosToOptimal, decisionTimeMs: all.decisionTimeMs, failures: all.failures,
-            byDevices: bySize, multiLayer: multi)
+            decisions: all.decisions, skipped: all.skipped, unscored: all.unscored, byDevices: bySize, multiLayer: multi)
     }
 
     /// The single-layer model: reference → the SMALL preset (8 heads, s = 512); decode → Llama-3.2-1B's first layer
@@ -135,21 +155,29 @@ public enum SmallScaleStudy {
         for (step, t) in config.positions.enumerated() {
             let state = SmallScaleInstances.state(cluster: cluster, seed: seed, step: step)
             let position = TokenPosition(promptLength: SmallScaleInstances.promptLength, generated: t)
-            for (k, planner) in planners.enumerated() where !failed[k] {
+            for (k, planner) in planners.enumerated() {
+                guard !failed[k] else {
+                    acc.count(names[k], \.skipped)
+                    continue
+                }
+                acc.count(names[k], \.decisions)
                 let request = PlanningRequest(costModel: model, state: state, position: position, previous: previous[k])
                 let start = ContinuousClock.now
                 let plan = try? planner.plan(request)
                 let elapsed = ContinuousClock.now - start
                 let ms = elapsed.inSeconds * 1e3
                 guard let plan, plan.evaluation.isFeasible else {
-                    acc.fail(names[k])
+                    acc.count(names[k], \.failures)
                     failed[k] = true
                     continue
                 }
-                let optimum = k == 0 ? plan.objective.value : (try? exact.plan(request))?.objective.value
-                guard let optimum, optimum > 0 else { continue }
-                acc.add(names[k], ratio: plan.objective.value / optimum, milliseconds: ms)
                 previous[k] = plan.placement
+                let optimum = k == 0 ? plan.objective.value : (try? exact.plan(request))?.objective.value
+                guard let optimum, optimum > 0 else {
+                    acc.count(names[k], \.unscored)
+                    continue
+                }
+                acc.add(names[k], ratio: plan.objective.value / optimum, milliseconds: ms)
             }
         }
     }
