@@ -7,6 +7,7 @@
 #   scripts/emulate-cluster.sh experiment [TOKENS]   # slow one link 10x mid-generation, with and without re-planning
 #   scripts/emulate-cluster.sh setup N | teardown    # the pieces
 #   scripts/emulate-cluster.sh shape K RATE          # change device K's link rate (both directions), e.g. 10mbit
+#   echo "MBIT DELAY_MS" > /tmp/headway-linkK          # change worker K's own shaper (delay; 0 Mbit/s = unshaped)
 #
 # Devices: hw-n0 is the coordinator (10.77.0.1), hw-nK worker K (10.77.0.K+1); hw-br holds the bridge. Addresses
 # exist only inside these namespaces. Environment: HEADWAY (binary), MODEL, RATE (default 100mbit), CPU_SHARES
@@ -17,7 +18,7 @@ HEADWAY="${HEADWAY:-$root/.build/release/headway}"
 MODEL="${MODEL:-$root/models/SmolLM2-135M-Instruct.Q4_1.gguf}"
 RATE="${RATE:-100mbit}"
 DELAY_MS="${DELAY_MS:-1}"
-CPU_SHARES="${CPU_SHARES:-1 0.6 0.6}"
+CPU_SHARES="${CPU_SHARES:-1 0.8 0.8}"
 OUT="${OUT:-$root/out/emulation}"
 N_FILE=/tmp/headway-emulation.n
 
@@ -80,10 +81,11 @@ setup() {
 start_workers() {  # starts workers 1..N in their namespaces and cgroups; prints the --workers list
     local n="$1" list="" k=1
     mkdir -p "$OUT"
+    for j in $(seq 1 "$n"); do echo "0 $DELAY_MS" > "/tmp/headway-link$j"; done
     for share in $CPU_SHARES; do
         [ "$k" -le "$n" ] || break
         ip netns exec "hw-n$k" "$HEADWAY" worker --listen "10.77.0.$((k + 1)):7450" --model "$MODEL" --threads 1 \
-            --name "device$k" --link-delay-ms "$DELAY_MS" > "$OUT/worker$k.log" 2>&1 &
+            --name "device$k" --link-profile "/tmp/headway-link$k" > "$OUT/worker$k.log" 2>&1 &
         local pid=$!
         set_cpu_share "$k" "$share"
         local dir; dir="$(cgroup_dir "$k")"
@@ -138,8 +140,10 @@ case "${1:-}" in
         for replan in 10 0; do
             setup 3
             workers="$(start_workers 3)"
-            # Device 1's link drops to a tenth of its rate 4 s into the generation.
-            ( sleep 4; shape 1 "$(awk -v r="${RATE%mbit}" 'BEGIN { print r / 10 "mbit" }')"; echo "slowed device1 at $(date +%s.%N)" >&2 ) &
+            # 4 s into the generation, device 1's link gets 10x slower: its one-way delay goes from DELAY_MS to
+            # 10 x DELAY_MS (the worker's own shaper) and its rate to a tenth (tbf, both directions).
+            ( sleep 4; echo "0 $(awk -v d="$DELAY_MS" 'BEGIN { print d * 10 }')" > /tmp/headway-link1
+              shape 1 "$(awk -v r="${RATE%mbit}" 'BEGIN { print r / 10 "mbit" }')"; echo "slowed device1 at $(date +%s.%N)" >&2 ) &
             coordinator --workers "$workers" --coordinator-holds-nothing --replan-every "$replan" --max-tokens "$tokens" --ignore-eos \
                 --format json "Write a long story about a lighthouse keeper." > "$OUT/replan-$replan.json" 2> "$OUT/replan-$replan.log"
             wait

@@ -301,19 +301,23 @@ public final class DeviceExecutor: @unchecked Sendable {
 
     // MARK: Measurement
 
-    /// Times a decode step of layer 0's feed-forward block (the model's own weights and kernels) and converts it to
-    /// the cost model's compute (FLOP/s) and memory bandwidth (bytes/s), so the model predicts that step exactly.
+    /// Times decode steps of layer 0's feed-forward block (the model's own weights and kernels) for at least 60 ms
+    /// (several CPU-quota periods, so a throttled device shows its average speed) and converts the mean step to the
+    /// cost model's compute (FLOP/s) and memory bandwidth (bytes/s), so the model predicts that step exactly.
     func measure() -> WorkerSpeed {
         let c = model.configuration
         let w = workspace
         for i in 0..<c.modelDim { w.x[i] = Float(i % 7) * 0.01 }
-        var times: [Double] = []
-        for _ in 0..<12 {
-            let t0 = monotonicSeconds()
+        feedForward[0].forward(residual: w.x, tokens: 1, scratch: w.scratch, pool: pool)  // warm
+        let t0 = monotonicSeconds()
+        var steps = 0
+        while steps < 8 || monotonicSeconds() - t0 < 0.06 {
+            let s0 = monotonicSeconds()
             feedForward[0].forward(residual: w.x, tokens: 1, scratch: w.scratch, pool: pool)
-            times.append(monotonicSeconds() - t0)
+            steps += 1
+            if cpuShare < 1 { Self.sleep(seconds: (monotonicSeconds() - s0) * (1 / cpuShare - 1)) }
         }
-        let t = times.sorted()[times.count / 3] / max(cpuShare, 1e-3)
+        let t = (monotonicSeconds() - t0) / Double(steps)
         let demand = costModel.demand(of: costModel.layout.feedForwardIndex(layer: 0), at: TokenPosition(promptLength: 0, generated: 0))
         return WorkerSpeed(compute: demand.flops.value / t, memoryBandwidth: demand.bytesRead.value / t)
     }

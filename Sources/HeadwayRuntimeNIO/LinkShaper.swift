@@ -7,8 +7,8 @@ import HeadwayRuntime
 /// when the link is free (`max(now, free)`), occupies it for `8·s / rate`, and arrives `delay` later, never before
 /// the message ahead of it (TCP order). The coordinator measures what it sees, as it would on a real link.
 public final class LinkShaper: @unchecked Sendable {
-    public let bitsPerSecond: Double
-    public let delay: Double
+    public private(set) var bitsPerSecond: Double
+    public private(set) var delay: Double
     private let lock = NSLock()
     private var free: [Double] = [0, 0]
     private var last: [Double] = [0, 0]
@@ -16,6 +16,35 @@ public final class LinkShaper: @unchecked Sendable {
     public init(bitsPerSecond: Double, delay: Double) {
         self.bitsPerSecond = bitsPerSecond
         self.delay = delay
+    }
+
+    /// Changes the link (applies to messages sent from now on).
+    public func set(bitsPerSecond: Double, delay: Double) {
+        lock.lock()
+        self.bitsPerSecond = bitsPerSecond
+        self.delay = delay
+        lock.unlock()
+    }
+
+    /// Follows a profile file: one line `MBIT_PER_S DELAY_MS` (0 Mbit/s: unshaped), re-read when it changes, so an
+    /// experiment can slow or speed a link during a run.
+    public func follow(file path: String, log: @escaping @Sendable (String) -> Void) {
+        Thread.detachNewThread { [self] in
+            var last = ""
+            while true {
+                if let text = try? String(contentsOfFile: path, encoding: .utf8), text != last {
+                    last = text
+                    let parts = text.split(whereSeparator: \.isWhitespace).compactMap { Double($0) }
+                    if parts.count == 2, parts[0] >= 0, parts[1] >= 0, parts[0].isFinite, parts[1] <= 10_000 {
+                        set(bitsPerSecond: parts[0] * 1e6, delay: parts[1] / 1e3)
+                        log("link profile: \(parts[0]) Mbit/s, \(parts[1]) ms")
+                    } else {
+                        log("link profile \(path): expected 'MBIT_PER_S DELAY_MS', got '\(text.prefix(40))'")
+                    }
+                }
+                usleep(100_000)
+            }
+        }
     }
 
     /// Monotonic time at which a message of `bytes` that is sent now arrives; direction 0 = to the worker, 1 = back.

@@ -34,6 +34,9 @@ struct Worker: ParsableCommand {
     @Option(help: ArgumentHelp("Emulate link delay, one way, in milliseconds.", valueName: "ms"))
     var linkDelayMs: Double = 0
 
+    @Option(help: ArgumentHelp("Follow a link profile file ('MBIT_PER_S DELAY_MS', re-read when it changes) to vary the emulated link during a run.", valueName: "file"))
+    var linkProfile: String?
+
     @Option(help: ArgumentHelp("Longest context a sequence may ask for, in tokens.", valueName: "tokens"))
     var maxContext: Int = 8192
 
@@ -68,7 +71,9 @@ struct Worker: ParsableCommand {
             model: loaded, name: name ?? "worker@\(listen)", threads: threads, memoryBytes: memory.map { $0 * 1e6 },
             maxContext: maxContext)
         executor.cpuShare = cpuShare
-        let shaper = linkMbps > 0 || linkDelayMs > 0 ? LinkShaper(bitsPerSecond: linkMbps * 1e6, delay: linkDelayMs / 1e3) : nil
+        let shaper = linkMbps > 0 || linkDelayMs > 0 || linkProfile != nil
+            ? LinkShaper(bitsPerSecond: linkMbps * 1e6, delay: linkDelayMs / 1e3) : nil
+        if let linkProfile { shaper?.follow(file: linkProfile) { CLI.writeStderr("worker: \($0)\n") } }
         let key = try keyFile.map { try ClusterKey(file: $0) }
         if key == nil && !["127.0.0.1", "localhost", "::1"].contains(endpoint.host) {
             CLI.writeStderr("worker: no --key-file: anyone who can reach \(listen) can use this worker\n")
