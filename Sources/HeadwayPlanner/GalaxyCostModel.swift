@@ -52,6 +52,10 @@ public struct GalaxyCostModel: CostModel {
         base.migrationBytes(from: previous, to: next, on: state, at: position)
     }
 
+    public func migrationLocalBytes(from previous: Placement, to next: Placement, on state: ClusterState, at position: TokenPosition) -> Bytes {
+        base.migrationLocalBytes(from: previous, to: next, on: state, at: position)
+    }
+
     /// Prefill as the base charges it (the collectives of a prefill pass are not added).
     public func prefillLatency(_ placement: Placement, on state: ClusterState, promptLength: Int) -> Seconds? {
         base.prefillLatency(placement, on: state, promptLength: promptLength)

@@ -25,8 +25,10 @@ public struct Plan: Sendable {
     public var migrationDelay: Seconds
     /// Blocks that move.
     public var migrated: [Int]
-    /// Bytes that move.
+    /// Bytes that migration sends over links.
     public var migrationBytes: Bytes
+    /// Weight bytes that migration reads locally (not sent over links).
+    public var migrationLocalBytes: Bytes
     /// Planner-specific notes for reports (iterations, backtracks, proven optimality gap...).
     public var notes: [String: Double]
 
@@ -41,10 +43,13 @@ public struct Plan: Sendable {
                 : cm.migrationDelay(from: previous, to: placement, on: request.state, at: request.position)
             migrationBytes = migrated.isEmpty ? .zero
                 : cm.migrationBytes(from: previous, to: placement, on: request.state, at: request.position)
+            migrationLocalBytes = migrated.isEmpty ? .zero
+                : cm.migrationLocalBytes(from: previous, to: placement, on: request.state, at: request.position)
         } else {
             migrated = []
             migrationDelay = .zero
             migrationBytes = .zero
+            migrationLocalBytes = .zero
         }
         self.notes = notes
     }
