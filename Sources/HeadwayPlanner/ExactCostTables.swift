@@ -60,7 +60,9 @@ struct ExactCostTables: Sendable {
     /// What each move charges to the links and devices it occupies (the cost model's migration, exactly).
     let migrationTables: MigrationTables
 
-    init(request: PlanningRequest) throws(PlannerError) {
+    /// - Parameter migrationWeight: factor on migration delay in the objective (1: the myopic objective; 1/H: a
+    ///   migration amortized over H tokens).
+    init(request: PlanningRequest, migrationWeight: Double = 1) throws(PlannerError) {
         let cm = request.costModel
         let state = request.state
         let position = request.position
@@ -130,7 +132,7 @@ struct ExactCostTables: Sendable {
 
         let count = layout.count
         previous = request.previous?.devices
-        let tables = try MigrationTables(request: request)
+        let tables = try MigrationTables(request: request, weight: migrationWeight)
         migrationTables = tables
         var mig = Array(repeating: 0.0, count: count * n)
         if tables.previous != nil {

@@ -1,9 +1,15 @@
 import HeadwayCore
 
 /// Headway's own planner (CLI name `headway`). Every block, layer by layer and attention blocks first, goes to the
-/// device that increases the myopic objective (per-token latency + migration delay from the previous placement) the
-/// least given the blocks already placed; then a local search moves single blocks to their best device and, when no
-/// move helps, swaps pairs of blocks on different devices, while the objective improves (at most `maxRounds` rounds).
+/// device that increases the objective the least given the blocks already placed; then a local search moves single
+/// blocks to their best device and, when no move helps, swaps pairs of blocks on different devices, while the
+/// objective improves (at most `maxRounds` rounds).
+///
+/// The objective weighs a migration's one-time delay against its per-token gain over a horizon of H tokens:
+/// per-token latency + migration delay / H, i.e. the time of the next H tokens divided by H. H is the number of
+/// tokens still to generate (`PlanningRequest.remainingTokens`), capped at `horizonTokens` when set; 1 (the paper's
+/// myopic rule: one token's latency + the migration) when `myopic` is on or the request does not say. The plan
+/// reports the true migration delay; H is in its notes (`horizon_tokens`).
 /// Memory (and, in the reference model, the compute budget) is respected throughout. Supports `DecodeCostModel` and
 /// `ReferenceCostModel`.
 public struct LocalSearchPlanner: Planner {
@@ -12,21 +18,35 @@ public struct LocalSearchPlanner: Planner {
     public var maxRounds: Int
     /// Whether to try pairwise swaps when no single move improves.
     public var swaps: Bool
+    /// The paper's myopic rule: a migration is weighed against one token's latency (H = 1).
+    public var myopic: Bool
+    /// Upper bound on the horizon H, tokens (nil: all the tokens still to generate).
+    public var horizonTokens: Int?
 
-    public init(maxRounds: Int = 50, swaps: Bool = true) {
+    public init(maxRounds: Int = 50, swaps: Bool = true, myopic: Bool = false, horizonTokens: Int? = nil) {
         self.maxRounds = maxRounds
         self.swaps = swaps
+        self.myopic = myopic
+        self.horizonTokens = horizonTokens
+    }
+
+    /// The horizon H (tokens) this planner amortizes a migration over for `request`.
+    public func horizon(for request: PlanningRequest) -> Int {
+        if myopic { return 1 }
+        let remaining = max(request.remainingTokens ?? 1, 1)
+        return min(remaining, horizonTokens ?? remaining)
     }
 
     /// - Throws: `.unsupported` for other cost models; `.infeasible` when no placement within memory was found.
     public func plan(_ request: PlanningRequest) throws(PlannerError) -> Plan {
-        let tables = try LocalSearchTables(request: request)
+        let h = horizon(for: request)
+        let tables = try LocalSearchTables(request: request, migrationWeight: 1 / Double(h))
         guard let r = LocalSearchCore.solve(tables, maxRounds: maxRounds, swaps: swaps) else {
             throw PlannerError(.infeasible, "headway: no placement of the \(request.layout.count) blocks fits the devices' memory")
         }
         var notes: [String: Double] = [
             "rounds": Double(r.rounds), "moves": Double(r.moves), "swaps": Double(r.swaps), "objective_s": r.objective,
-            "constructed": r.constructed ? 1 : 0,
+            "constructed": r.constructed ? 1 : 0, "horizon_tokens": Double(h),
         ]
         let state = LocalSearchState(tables: tables, devices: r.devices)
         guard state.isFeasible else {

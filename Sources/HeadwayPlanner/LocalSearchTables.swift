@@ -21,7 +21,7 @@ struct LocalSearchTables {
         usableDevices = (0..<tables.n).filter { tables.usable[$0] }
     }
 
-    init(request: PlanningRequest) throws(PlannerError) {
-        self.init(try ExactCostTables(request: request))
+    init(request: PlanningRequest, migrationWeight: Double = 1) throws(PlannerError) {
+        self.init(try ExactCostTables(request: request, migrationWeight: migrationWeight))
     }
 }

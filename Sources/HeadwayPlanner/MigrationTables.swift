@@ -17,7 +17,8 @@ struct MigrationTables: Sendable {
     /// Delay of that move alone, same index.
     let alone: [Double]
 
-    init(request: PlanningRequest) throws(PlannerError) {
+    /// - Parameter weight: factor on every charge (1/horizon when a planner amortizes migration over a horizon).
+    init(request: PlanningRequest, weight: Double = 1) throws(PlannerError) {
         let cm = request.costModel
         let layout = cm.layout
         let state = request.state
@@ -51,9 +52,11 @@ struct MigrationTables: Sendable {
                 done[k * n + s] = true
                 for to in 0..<n where to != s {
                     let c = decode.migrationCharges(ofBlock: kindIndex[k], from: s, to: to, on: state, at: request.position)
-                    table[(k * n + s) * n + to] = c.charges
+                    let charges = weight == 1 ? c.charges
+                        : c.charges.map { MigrationCharge(resource: $0.resource, seconds: $0.seconds * weight) }
+                    table[(k * n + s) * n + to] = charges
                     var ledger = MigrationLedger(resources: resources, deviceBase: deviceBase)
-                    ledger.add(c.charges)
+                    ledger.add(charges)
                     alone[(k * n + s) * n + to] = ledger.delay
                 }
             }
@@ -76,7 +79,7 @@ struct MigrationTables: Sendable {
                 for to in 0..<n where to != s {
                     var next = start
                     next[kindIndex[k]] = to
-                    let v = probe.migrationDelay(from: start, to: next, on: state, at: request.position).value
+                    let v = probe.migrationDelay(from: start, to: next, on: state, at: request.position).value * weight
                     table[(k * n + s) * n + to] = [MigrationCharge(resource: 0, seconds: v)]
                     alone[(k * n + s) * n + to] = v
                 }

@@ -7,11 +7,18 @@ public struct PlanningRequest: Sendable {
     public var state: ClusterState
     public var position: TokenPosition
     public var previous: Placement?
-    public init(costModel: any CostModel, state: ClusterState, position: TokenPosition, previous: Placement? = nil) {
+    /// Decode steps still to run, this one included, when the caller knows (the simulator does): the horizon over
+    /// which a planner may weigh a migration's one-time cost against its per-token gain.
+    public var remainingTokens: Int?
+    public init(
+        costModel: any CostModel, state: ClusterState, position: TokenPosition, previous: Placement? = nil,
+        remainingTokens: Int? = nil
+    ) {
         self.costModel = costModel
         self.state = state
         self.position = position
         self.previous = previous
+        self.remainingTokens = remainingTokens
     }
     public var layout: BlockLayout { costModel.layout }
 }

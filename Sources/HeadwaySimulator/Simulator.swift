@@ -133,7 +133,9 @@ public enum Simulator {
                 memory: Array(repeating: 0, count: n), utilization: Array(repeating: 0, count: n), planSeconds: 0,
                 error: nil, placement: nil)
             if due {
-                let request = PlanningRequest(costModel: costModel, state: state, position: position, previous: current)
+                let request = PlanningRequest(
+                    costModel: costModel, state: state, position: position, previous: current,
+                    remainingTokens: settings.tokens - t)
                 let start = clock.now
                 let result: Result<Plan, PlannerError>
                 do throws(PlannerError) { result = .success(try planner.plan(request)) } catch { result = .failure(error) }
@@ -159,7 +161,8 @@ public enum Simulator {
             if settings.restartOnDeparture, due, let placement = current, let e = evaluation,
                 e.violations.contains(where: { if case .unreachable = $0 { true } else { false } })
             {
-                let request = PlanningRequest(costModel: costModel, state: state, position: position, previous: nil)
+                let request = PlanningRequest(
+                    costModel: costModel, state: state, position: position, previous: nil, remainingTokens: settings.tokens - t)
                 let start = clock.now
                 let fresh = try? planner.plan(request)
                 record.planSeconds += (clock.now - start).inSeconds
