@@ -36,6 +36,9 @@ public struct PlannerReport: Sendable, Codable {
     public var cumulativeLatencyCurve: [Double]
     /// Mean of the largest per-device memory at each token, bytes.
     public var peakMemoryCurve: [Double]
+    /// Tokens at which some seed's step failed, and at which some seed restarted the sequence.
+    public var failedTokens: [Int]
+    public var restartTokens: [Int]
 
     enum CodingKeys: String, CodingKey {
         case planner, latency, prefill, migrations, utilization
@@ -53,6 +56,8 @@ public struct PlannerReport: Sendable, Codable {
         case latencyCurve = "latency_curve_s"
         case cumulativeLatencyCurve = "cumulative_latency_curve_s"
         case peakMemoryCurve = "peak_memory_curve_bytes"
+        case failedTokens = "failed_tokens"
+        case restartTokens = "restart_tokens"
     }
 
     public init(planner: String, runs: [PlannerRun]) {
@@ -102,6 +107,8 @@ public struct PlannerReport: Sendable, Codable {
             memoryCurve.append(peaks.isEmpty ? 0 : peaks.reduce(0, +) / Double(peaks.count))
         }
         latencyCurve = curve
+        failedTokens = (0..<tokens).filter { t in runs.contains { t < $0.records.count && !$0.records[t].feasible } }
+        restartTokens = (0..<tokens).filter { t in runs.contains { t < $0.records.count && $0.records[t].restarted } }
         cumulativeLatencyCurve = cumulative
         peakMemoryCurve = memoryCurve
     }
