@@ -37,7 +37,7 @@ public enum SVGChart {
     ) -> String {
         let left = 70.0, right = 170.0, bottom = 45.0
         let marks = !failures.allSatisfy(\.isEmpty)
-        let top = 30.0 + (marks ? 14 : 0) + (events.isEmpty ? 0 : 12)
+        let top = 30.0 + (marks ? 14 : 0) + (events.isEmpty ? 0 : 24)
         let w = Double(width) - left - right
         let h = Double(height) - top - bottom
         let finite = series.flatMap(\.values).filter { $0.isFinite && (!logY || $0 > 0) }
@@ -79,8 +79,12 @@ public enum SVGChart {
             svg += "<line x1='\(left)' x2='\(left + w)' y1='\(f(yy))' y2='\(f(yy))' stroke='#eee'/>"
             svg += "<text x='\(left - 6)' y='\(f(yy + 4))' text-anchor='end'>\(plain(v))</text>"
         }
-        for k in 0...4 {
-            let xi = Int((Double(count - 1) * Double(k) / 4).rounded())
+        // x ticks on a round step (1, 2 or 5 × 10^k) giving at most 6 ticks.
+        let raw = Double(max(count - 1, 1)) / 5
+        let magnitude = pow(10, (log10(raw)).rounded(.down))
+        let step = max(1, Int(([1.0, 2, 5, 10].first { $0 * magnitude >= raw } ?? 10) * magnitude))
+        for xi in stride(from: 0, through: count - 1, by: step) {
+            svg += "<line x1='\(f(x(xi)))' x2='\(f(x(xi)))' y1='\(f(top + h))' y2='\(f(top + h + 4))' stroke='#999'/>"
             svg += "<text x='\(f(x(xi)))' y='\(f(top + h + 16))' text-anchor='middle'>\(plain(Double(xi)))</text>"
         }
         svg += "<text x='\(f(left + w / 2))' y='\(f(Double(height) - 8))' text-anchor='middle'>\(escape(xLabel))</text>"
@@ -88,8 +92,8 @@ public enum SVGChart {
         for (i, e) in events.enumerated() where e.x >= 0 && e.x < count {
             let xx = x(e.x)
             svg += "<line x1='\(f(xx))' x2='\(f(xx))' y1='\(f(top))' y2='\(f(top + h))' stroke='\(e.color)' stroke-dasharray='4,3' stroke-width='1'/>"
-            let ly = i % 2 == 0 ? top - 3 : top - 3 - (marks ? 14 : 0)
-            svg += "<text x='\(f(xx + 2))' y='\(f(ly))' font-size='9' fill='\(e.color)'>\(escape(e.label))</text>"
+            let ly = i % 2 == 0 ? top - 3 : top - 3 - (marks ? 14 : 11)
+            svg += "<text x='\(f(xx))' y='\(f(ly))' font-size='9' text-anchor='middle' fill='\(e.color)'>\(escape(e.label))</text>"
         }
         for (si, s) in series.enumerated() {
             let color = palette[si % palette.count]

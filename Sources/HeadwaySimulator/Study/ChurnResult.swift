@@ -132,10 +132,11 @@ public struct ChurnResult: Sendable {
         for seed in configuration.seeds.prefix(plotSeeds) {
             let runs = (report.runs ?? []).filter { $0.seed == seed }
             let evs = events[seed] ?? []
-            let markers = evs.map { e -> SVGChart.Marker in
-                let color = e.kind == "leave" ? "#c00" : e.kind == "join" ? "#080" : e.kind == "slow" ? "#a60" : "#06a"
-                let short = e.subject.replacingOccurrences(of: "device_", with: "d")
-                return SVGChart.Marker(x: e.token, label: "\(short) \(e.kind)", color: color)
+            // Lines labelled by their number in the events table below (red: leave, green: join, orange: link slowed,
+            // blue: link recovered).
+            let markers = evs.enumerated().map { i, e -> SVGChart.Marker in
+                let color = e.kind == "leave" ? "#c00" : e.kind == "join" ? "#080" : e.kind == "slow" ? "#c70" : "#06a"
+                return SVGChart.Marker(x: e.token, label: String(i + 1), color: color)
             }
             body += SVGChart.lines(
                 title: "Seed \(seed): per-token latency (inference + migration + restart)",
@@ -144,8 +145,9 @@ public struct ChurnResult: Sendable {
                 failures: runs.map { $0.records.filter { !$0.feasible }.map(\.token) },
                 restarts: runs.map { $0.records.filter(\.restarted).map(\.token) })
             body += HTMLTable.render(
-                header: ["token", "event", "device or link"], rows: evs.map { [String($0.token), $0.kind, $0.subject] },
-                numeric: [0], caption: "Seed \(seed): events")
+                header: ["#", "token", "event", "device or link"],
+                rows: evs.enumerated().map { [String($0 + 1), String($1.token), $1.kind, $1.subject] },
+                numeric: [0, 1], caption: "Seed \(seed): events (dashed lines; red leave, green join, orange link 10x slower, blue recovered)")
         }
         return SimulationHTML.page(title: "Headway: churn study", body: body)
     }
