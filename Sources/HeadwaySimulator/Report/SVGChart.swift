@@ -72,7 +72,15 @@ public enum SVGChart {
                 e += 1
             }
         } else {
-            ticks = (0...4).map { lo + (hi - lo) * Double($0) / 4 }
+            // A round step (1, 2 or 5 × 10^k) giving 4-8 ticks.
+            let raw = (hi - lo) / 5
+            let magnitude = pow(10, log10(raw).rounded(.down))
+            let step = ([1.0, 2, 5, 10].first { $0 * magnitude >= raw } ?? 10) * magnitude
+            var v = (lo / step).rounded(.up) * step
+            while v <= hi + step * 1e-9 {
+                ticks.append(abs(v) < step * 1e-9 ? 0 : v)
+                v += step
+            }
         }
         for v in ticks {
             let yy = y(v)
