@@ -36,8 +36,16 @@ public enum SVGChart {
         logY: Bool = false, events: [Marker] = [], failures: [[Int]] = [], restarts: [[Int]] = []
     ) -> String {
         let left = 70.0, right = 170.0, bottom = 45.0
-        let marks = !failures.allSatisfy(\.isEmpty)
-        let top = 30.0 + (marks ? 14 : 0) + (events.isEmpty ? 0 : 24)
+        // One strip row per series with failed steps, above the plot.
+        var stripRow = Array(repeating: -1, count: series.count)
+        var rows = 0
+        for si in series.indices where si < failures.count && !failures[si].isEmpty {
+            stripRow[si] = rows
+            rows += 1
+        }
+        let marks = rows > 0
+        let strip = Double(rows) * 6 + (marks ? 4 : 0)
+        let top = 30.0 + strip + (events.isEmpty ? 0 : 24)
         let w = Double(width) - left - right
         let h = Double(height) - top - bottom
         let finite = series.flatMap(\.values).filter { $0.isFinite && (!logY || $0 > 0) }
@@ -71,6 +79,19 @@ public enum SVGChart {
                 }
                 e += 1
             }
+            if ticks.count < 3 {
+                // Less than a decade: round steps in plain values.
+                let a = pow(10, lo), b = pow(10, hi)
+                let raw = (b - a) / 6
+                let magnitude = pow(10, log10(raw).rounded(.down))
+                let step = ([1.0, 2, 5, 10].first { $0 * magnitude >= raw } ?? 10) * magnitude
+                ticks = []
+                var v = (a / step).rounded(.up) * step
+                while v <= b {
+                    if v > 0 { ticks.append(v) }
+                    v += step
+                }
+            }
         } else {
             // A round step (1, 2 or 5 × 10^k) giving 4-8 ticks.
             let raw = (hi - lo) / 5
@@ -100,7 +121,7 @@ public enum SVGChart {
         for (i, e) in events.enumerated() where e.x >= 0 && e.x < count {
             let xx = x(e.x)
             svg += "<line x1='\(f(xx))' x2='\(f(xx))' y1='\(f(top))' y2='\(f(top + h))' stroke='\(e.color)' stroke-dasharray='4,3' stroke-width='1'/>"
-            let ly = i % 2 == 0 ? top - 3 : top - 3 - (marks ? 14 : 11)
+            let ly = (i % 2 == 0 ? top - 3 : top - 14) - strip
             svg += "<text x='\(f(xx))' y='\(f(ly))' font-size='9' text-anchor='middle' fill='\(e.color)'>\(escape(e.label))</text>"
         }
         for (si, s) in series.enumerated() {
@@ -118,9 +139,11 @@ public enum SVGChart {
                     svg += "<text x='\(f(x(i)))' y='\(f(y(s.values[i]) - 3))' text-anchor='middle' fill='\(color)' font-size='12'>▲</text>"
                 }
             }
-            if si < failures.count {
+            if si < failures.count && stripRow[si] >= 0 {
+                let yy = top - 4 - Double(stripRow[si] + 1) * 6
+                let half = max(0.8, w / Double(max(count, 1)) / 2)
                 for i in failures[si] where i < count {
-                    svg += "<text x='\(f(x(i)))' y='\(f(top - 3))' text-anchor='middle' fill='\(color)' font-size='11'>×</text>"
+                    svg += "<rect x='\(f(x(i) - half))' y='\(f(yy))' width='\(f(2 * half))' height='5' fill='\(color)'/>"
                 }
             }
             let ly = top + 14 * Double(si) + 8
@@ -129,7 +152,7 @@ public enum SVGChart {
         }
         var note = top + 14 * Double(series.count) + 16
         if marks {
-            svg += "<text x='\(f(left + w + 12))' y='\(f(note))' font-size='10'>× above: step failed</text>"
+            svg += "<text x='\(f(left + w + 12))' y='\(f(note))' font-size='10'>bars above: steps that failed</text>"
             note += 13
         }
         if !restarts.allSatisfy(\.isEmpty) {
@@ -175,7 +198,7 @@ public enum SVGChart {
             return (v < 0 ? "-" : "") + String(grouped.reversed())
         }
         if a >= 100 { return String(format: "%.0f", v) }
-        if a >= 10 { return String(format: "%.1f", v) }
+        if a >= 10 { return trim(String(format: "%.1f", v)) }
         if a >= 1 { return trim(String(format: "%.2f", v)) }
         let decimals = min(12, Int((-log10(a)).rounded(.up)) + 1)
         return trim(String(format: "%.\(decimals)f", v))
