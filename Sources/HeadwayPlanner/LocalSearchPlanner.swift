@@ -9,7 +9,8 @@ import HeadwayCore
 /// per-token latency + migration delay / H, i.e. the time of the next H tokens divided by H. H is the number of
 /// tokens still to generate (`PlanningRequest.remainingTokens`), capped at `horizonTokens` when set; 1 (the paper's
 /// myopic rule: one token's latency + the migration) when `myopic` is on or the request does not say. The plan
-/// reports the true migration delay; H is in its notes (`horizon_tokens`).
+/// reports the true migration delay; H is in its notes (`horizon_tokens`). With H > 1 and a previous placement the
+/// planner also plans afresh and keeps whichever result has the lower amortized objective (`fresh_start` in notes).
 /// Memory (and, in the reference model, the compute budget) is respected throughout. Supports `DecodeCostModel` and
 /// `ReferenceCostModel`.
 public struct LocalSearchPlanner: Planner {
@@ -41,12 +42,31 @@ public struct LocalSearchPlanner: Planner {
     public func plan(_ request: PlanningRequest) throws(PlannerError) -> Plan {
         let h = horizon(for: request)
         let tables = try LocalSearchTables(request: request, migrationWeight: 1 / Double(h))
-        guard let r = LocalSearchCore.solve(tables, maxRounds: maxRounds, swaps: swaps) else {
+        var found = LocalSearchCore.solve(tables, maxRounds: maxRounds, swaps: swaps)
+        var fresh = false
+        // With a horizon, also plan afresh (as if nothing were placed) and take that placement, searched on from, when
+        // it beats the search from the previous one on the amortized objective: a placement far better for the
+        // tokens left is never out of reach because the moves to it look dear one at a time.
+        if h > 1, request.previous != nil {
+            var bare = request
+            bare.previous = nil
+            if let f = LocalSearchCore.solve(try LocalSearchTables(request: bare), maxRounds: maxRounds, swaps: swaps) {
+                var state = LocalSearchState(tables: tables, devices: f.devices)
+                if state.isFeasible && state.objective < (found?.objective ?? .infinity) {
+                    let improved = LocalSearchCore.improve(&state, maxRounds: maxRounds, swaps: swaps)
+                    if improved.objective < (found?.objective ?? .infinity) {
+                        found = improved
+                        fresh = true
+                    }
+                }
+            }
+        }
+        guard let r = found else {
             throw PlannerError(.infeasible, "headway: no placement of the \(request.layout.count) blocks fits the devices' memory")
         }
         var notes: [String: Double] = [
             "rounds": Double(r.rounds), "moves": Double(r.moves), "swaps": Double(r.swaps), "objective_s": r.objective,
-            "constructed": r.constructed ? 1 : 0, "horizon_tokens": Double(h),
+            "constructed": r.constructed ? 1 : 0, "horizon_tokens": Double(h), "fresh_start": fresh ? 1 : 0,
         ]
         let state = LocalSearchState(tables: tables, devices: r.devices)
         guard state.isFeasible else {
