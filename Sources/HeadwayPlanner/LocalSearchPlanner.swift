@@ -7,8 +7,12 @@ import HeadwayCore
 ///
 /// The objective weighs a migration's one-time delay against its per-token gain over a horizon of H tokens:
 /// per-token latency + migration delay / H, i.e. the time of the next H tokens divided by H. H is the number of
-/// tokens still to generate (`PlanningRequest.remainingTokens`), capped at `horizonTokens` when set; 1 (the paper's
-/// myopic rule: one token's latency + the migration) when `myopic` is on or the request does not say. The plan
+/// tokens still to generate (`PlanningRequest.remainingTokens`), capped at `historyMultiple` (default 10) × the
+/// expected tokens until the cluster next changes (`PlanningRequest.tokensPerChange`, from the cluster's history)
+/// unless `useHistory` is off, and at `horizonTokens` when set. The multiple is there because not every change undoes
+/// a move's gain (a departed device comes back, a slowdown hits one link); where the cluster changes every token
+/// (bandwidth resampled per token) the cap keeps H near 10 and the planner does not chase noise; 1 (the paper's myopic rule: one token's latency + the migration) when `myopic` is on or
+/// the request gives no remaining tokens. The plan
 /// reports the true migration delay; H is in its notes (`horizon_tokens`). With H > 1 and a previous placement the
 /// planner also plans afresh and keeps whichever result has the lower amortized objective (`fresh_start` in notes).
 /// Memory (and, in the reference model, the compute budget) is respected throughout. Supports `DecodeCostModel` and
@@ -23,19 +27,30 @@ public struct LocalSearchPlanner: Planner {
     public var myopic: Bool
     /// Upper bound on the horizon H, tokens (nil: all the tokens still to generate).
     public var horizonTokens: Int?
+    /// Cap H at `historyMultiple` × the expected tokens until the cluster next changes, when the request gives it.
+    public var useHistory: Bool
+    public var historyMultiple: Double
 
-    public init(maxRounds: Int = 50, swaps: Bool = true, myopic: Bool = false, horizonTokens: Int? = nil) {
+    public init(
+        maxRounds: Int = 50, swaps: Bool = true, myopic: Bool = false, horizonTokens: Int? = nil, useHistory: Bool = true,
+        historyMultiple: Double = 10
+    ) {
+        self.historyMultiple = historyMultiple
         self.maxRounds = maxRounds
         self.swaps = swaps
         self.myopic = myopic
         self.horizonTokens = horizonTokens
+        self.useHistory = useHistory
     }
 
     /// The horizon H (tokens) this planner amortizes a migration over for `request`.
     public func horizon(for request: PlanningRequest) -> Int {
         if myopic { return 1 }
-        let remaining = max(request.remainingTokens ?? 1, 1)
-        return min(remaining, horizonTokens ?? remaining)
+        var h = max(request.remainingTokens ?? 1, 1)
+        if useHistory, let expected = request.tokensPerChange, expected.isFinite {
+            h = min(h, max(1, Int(min(expected * historyMultiple, 1e9).rounded(.down))))
+        }
+        return min(h, horizonTokens ?? h)
     }
 
     /// - Throws: `.unsupported` for other cost models; `.infeasible` when no placement within memory was found.

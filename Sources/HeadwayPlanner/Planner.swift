@@ -10,6 +10,9 @@ public struct PlanningRequest: Sendable {
     /// Decode steps still to run, this one included, when the caller knows (the simulator does): the horizon over
     /// which a planner may weigh a migration's one-time cost against its per-token gain.
     public var remainingTokens: Int?
+    /// Expected tokens until the cluster next changes, estimated from its history (`ClusterChangeTracker`), when
+    /// the caller tracks it.
+    public var tokensPerChange: Double?
     public init(
         costModel: any CostModel, state: ClusterState, position: TokenPosition, previous: Placement? = nil,
         remainingTokens: Int? = nil

@@ -117,8 +117,10 @@ public enum Simulator {
         var current: Placement?
         var prefill: Double?
         let n = schedule.cluster.count
+        var tracker = ClusterChangeTracker()
         for t in 0..<settings.tokens {
             let state = schedule.state(at: t)
+            tracker.observe(state)
             let position = TokenPosition(promptLength: settings.promptLength, generated: t)
             var due = current == nil || t % max(settings.replanInterval, 1) == 0
             var evaluation: Evaluation? = nil
@@ -133,9 +135,10 @@ public enum Simulator {
                 memory: Array(repeating: 0, count: n), utilization: Array(repeating: 0, count: n), planSeconds: 0,
                 error: nil, placement: nil)
             if due {
-                let request = PlanningRequest(
+                var request = PlanningRequest(
                     costModel: costModel, state: state, position: position, previous: current,
                     remainingTokens: settings.tokens - t)
+                request.tokensPerChange = tracker.tokensPerChange
                 let start = clock.now
                 let result: Result<Plan, PlannerError>
                 do throws(PlannerError) { result = .success(try planner.plan(request)) } catch { result = .failure(error) }

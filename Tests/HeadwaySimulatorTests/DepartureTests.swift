@@ -86,10 +86,19 @@ import Testing
         r.remainingTokens = 500
         #expect(planner.horizon(for: r) == 500)
         #expect(LocalSearchPlanner(horizonTokens: 50).horizon(for: r) == 50)
+        // History: 10 × the expected tokens between cluster changes caps it.
+        r.tokensPerChange = 20
+        #expect(planner.horizon(for: r) == 200)
+        #expect(LocalSearchPlanner(useHistory: false).horizon(for: r) == 500)
+        #expect(LocalSearchPlanner(historyMultiple: 1).horizon(for: r) == 20)
+        r.tokensPerChange = 1
+        #expect(planner.horizon(for: r) == 10)
         #expect(LocalSearchPlanner(myopic: true).horizon(for: r) == 1)
         #expect(try PlannerRegistry.planner(named: "headway", options: ["myopic": 1]) is LocalSearchPlanner)
         #expect(throws: PlannerError.self) { try PlannerRegistry.planner(named: "headway", options: ["myopic": 2]) }
         #expect(throws: PlannerError.self) { try PlannerRegistry.planner(named: "headway", options: ["horizon_tokens": 0.5]) }
+        #expect(throws: PlannerError.self) { try PlannerRegistry.planner(named: "headway", options: ["history_multiple": 0.5]) }
+        #expect(throws: PlannerError.self) { try PlannerRegistry.planner(named: "headway", options: ["history": 3]) }
     }
 
     /// Over many tokens a move that a one-token comparison rejects pays back: with the horizon the planner takes it
@@ -123,5 +132,30 @@ struct KeepFirst: Planner {
         }
         // After a departure: the same round-robin rule over the devices left.
         return try RoundRobinPlanner().plan(request)
+    }
+}
+
+@Suite struct ClusterChangeTrackerTests {
+    @Test func countsDeparturesAndLargeShiftsNotDrift() {
+        let schedule = DepartureTests.schedule(leaveAt: 5, tokens: 20)
+        var tracker = ClusterChangeTracker()
+        let up = schedule.state(at: 0)
+        var changes: [Int] = []
+        for t in 0..<20 {
+            var s = schedule.state(at: t)
+            // Drift of 2x on one link (below the factor of 3) from token 8 on; a 10x slowdown from 12 on.
+            var bw = s.linkBandwidth
+            if t >= 8 { bw[0] = BytesPerSecond(bw[0].value / 2) }
+            if t >= 12 { bw[0] = BytesPerSecond(up.linkBandwidth[0].value / 10) }
+            s = s.with(linkBandwidth: bw)
+            if tracker.observe(s) { changes.append(t) }
+        }
+        // The departure at 5 and the slowdown at 12 (10x against the state at 5; the 2x drift alone does not count).
+        #expect(changes == [5, 12])
+        #expect(tracker.changes == 2 && tracker.observed == 20)
+        #expect(abs(tracker.tokensPerChange - 20.0 / 3) < 1e-12)
+        var calm = ClusterChangeTracker()
+        for _ in 0..<50 { calm.observe(up) }
+        #expect(calm.tokensPerChange == 50)
     }
 }

@@ -54,9 +54,10 @@ public enum ChurnStudy {
         public static var quick: Configuration { Configuration(tokens: 200, seeds: [1, 2, 3, 4]) }
     }
 
-    /// Every planner, and headway with the paper's myopic rule.
+    /// Every planner; headway also with the tokens left as its horizon (no history cap) and with the paper's myopic rule.
     public static let planners: [PlannerSpec] = [
-        PlannerSpec(name: "headway"), PlannerSpec(name: "headway", label: "headway-myopic", options: ["myopic": 1]),
+        PlannerSpec(name: "headway"), PlannerSpec(name: "headway", label: "headway-remaining", options: ["history": 0]),
+        PlannerSpec(name: "headway", label: "headway-myopic", options: ["myopic": 1]),
         PlannerSpec(name: "resource-aware"), PlannerSpec(name: "greedy"), PlannerSpec(name: "round-robin"),
         PlannerSpec(name: "static"), PlannerSpec(name: "edgeshard"), PlannerSpec(name: "galaxy"),
     ]
