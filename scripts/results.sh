@@ -18,6 +18,8 @@ run small-scale-decode.json study small-scale --format json
 run medium-scale.txt study medium-scale --quiet
 run medium-scale.json study medium-scale --quiet --format json
 run splitllm.txt study splitllm
+run churn.txt study churn
+run churn.json study churn --format json
 run splitllm.json study splitllm --format json
 run bench-engine-1.json bench engine --model "$model" --threads 1 --runs 3 --tokens 128 --json
 run bench-engine-2.json bench engine --model "$model" --threads 2 --runs 3 --tokens 128 --json
