@@ -10,21 +10,22 @@ public enum SimulationTable {
         out += "re-plan every \(report.replanInterval) token(s), seeds: \(report.seeds.map(String.init).joined(separator: ","))\n\n"
         let header = [
             "planner", "total s", "mean ms", "±95% ms", "p50 ms", "p95 ms", "prefill ms", "failed steps", "restarts",
-            "migrations", "moved MB", "peak mem MB", "plan ms (p50)",
+            "migrations", "moved MB", "local MB", "peak mem MB", "plan ms (p50)",
         ]
         let rows = report.planners.map { p in
             [
                 p.planner, p.totalTime.isFinite ? String(format: "%.2f", p.totalTime) : "failed",
                 ms(p.meanLatencyAcrossSeeds.mean), ms(p.meanLatencyAcrossSeeds.ci95), ms(p.latency.p50),
                 ms(p.latency.p95), ms(p.prefill.mean), String(p.infeasibleSteps), String(p.restarts), String(p.migrations),
-                String(format: "%.1f", p.migrationBytes / 1e6), String(format: "%.1f", p.peakMemory / 1e6),
+                String(format: "%.1f", p.migrationBytes / 1e6), String(format: "%.1f", p.migrationLocalBytes / 1e6),
+                String(format: "%.1f", p.peakMemory / 1e6),
                 String(format: "%.3f", p.planTimeMilliseconds.p50),
             ]
         }
         out += table(header: header, rows: rows)
         out += "\ntotal s: mean over seeds of prefill + every step (migrations, rebuilds, restarts included); \"failed\": some "
         out += "seed had a step no placement could run. failed steps: steps that could not run (out of memory, or no "
-        out += "device left for a block). moved MB: bytes over links; weights read locally are not in it.\n"
+        out += "device left for a block). moved MB: bytes over links; local MB: weights read locally (not in moved MB).\n"
         return out
     }
 
