@@ -55,9 +55,7 @@ struct MigrationTables: Sendable {
                     let charges = weight == 1 ? c.charges
                         : c.charges.map { MigrationCharge(resource: $0.resource, seconds: $0.seconds * weight) }
                     table[(k * n + s) * n + to] = charges
-                    var ledger = MigrationLedger(resources: resources, deviceBase: deviceBase)
-                    ledger.add(charges)
-                    alone[(k * n + s) * n + to] = ledger.delay
+                    alone[(k * n + s) * n + to] = Self.delay(of: charges, deviceBase: deviceBase)
                 }
             }
         } else if cm is ReferenceCostModel {
@@ -89,6 +87,20 @@ struct MigrationTables: Sendable {
         }
         self.table = table
         self.alone = alone
+    }
+
+    /// `MigrationLedger.delay` of one move's few charges, without a ledger: per-resource sums (a resource may repeat),
+    /// the largest link plus the largest device.
+    static func delay(of charges: [MigrationCharge], deviceBase: Int) -> Double {
+        var net = 0.0
+        var dev = 0.0
+        for (i, c) in charges.enumerated() {
+            if charges[..<i].contains(where: { $0.resource == c.resource }) { continue }
+            var v = 0.0
+            for d in charges[i...] where d.resource == c.resource { v += d.seconds }
+            if c.resource < deviceBase { net = max(net, v) } else { dev = max(dev, v) }
+        }
+        return net + dev
     }
 
     @inline(__always) static func kind(_ b: Int, blocksPerLayer: Int, groups: Int) -> Int {
