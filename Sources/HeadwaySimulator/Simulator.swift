@@ -55,6 +55,8 @@ public struct TokenRecord: Sendable, Hashable, Codable {
     public var restarted: Bool = false
     /// Time of that restart (weight loads and the prefill of prompt + generated tokens), in `latency`.
     public var restartDelay: Double = 0
+    /// The horizon (tokens) the planner weighed this step's migration against, when it says (headway).
+    public var horizonTokens: Int?
     /// Wall-clock seconds the planner took at this step (0 when not re-planned).
     public var planSeconds: Double
     /// Why the step is infeasible (planner error or violated constraints).
@@ -66,6 +68,7 @@ public struct TokenRecord: Sendable, Hashable, Codable {
         case token, replanned, feasible, error, placement, memory, utilization, migrations, restarted
         case migrationLocalBytes = "migration_local_bytes"
         case restartDelay = "restart_delay_s"
+        case horizonTokens = "horizon_tokens"
         case inferenceLatency = "inference_latency_s"
         case migrationDelay = "migration_delay_s"
         case latency = "latency_s"
@@ -154,6 +157,7 @@ public enum Simulator {
                     record.migrations = plan.migrated.count
                     record.migrationBytes = plan.migrationBytes.value
                     record.migrationLocalBytes = plan.migrationLocalBytes.value
+                    record.horizonTokens = plan.notes["horizon_tokens"].map { Int($0) }
                 case .failure(let error):
                     record.error = error.message
                     // The placement in force (if any) stays; the step is infeasible.

@@ -33,7 +33,7 @@ public enum SimulationTable {
     public static func csv(_ report: SimulationReport) -> String {
         var out = "planner,seed,token,replanned,feasible,latency_s,inference_latency_s,migration_delay_s,"
         out += "communication_s,migrations,migration_bytes,peak_device_memory_bytes,plan_s,restarted,restart_delay_s,"
-        out += "migration_local_bytes\n"
+        out += "migration_local_bytes,horizon_tokens\n"
         for run in report.runs ?? [] {
             for r in run.records {
                 let fields: [String] = [
@@ -41,6 +41,7 @@ public enum SimulationTable {
                     num(r.latency), num(r.inferenceLatency), num(r.migrationDelay), num(r.communication),
                     String(r.migrations), num(r.migrationBytes), num(r.memory.max() ?? 0), num(r.planSeconds),
                     r.restarted ? "1" : "0", num(r.restartDelay), num(r.migrationLocalBytes),
+                    r.horizonTokens.map(String.init) ?? "",
                 ]
                 out += fields.joined(separator: ",") + "\n"
             }
