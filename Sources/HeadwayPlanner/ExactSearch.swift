@@ -60,8 +60,10 @@ struct ExactSearch {
     private var counts: [Int]
     private var devices: [Int]
     private var completed: Double
-    /// Migration load per resource of the blocks placed so far (only grows as blocks are placed).
+    /// Migration load per resource of the blocks placed so far (only grows as blocks are placed), and the undo stack
+    /// of its changes.
     private var load: MigrationLoad
+    private var undo: [(Int, Double)] = []
     private var remainingMemory: Double
     private var remainingBudget: Double
     private var takenScratch: [Int]
@@ -363,16 +365,19 @@ struct ExactSearch {
         }
     }
 
-    /// Migration of `c` blocks like `block` to device d; returns the load to restore.
-    @inline(__always) private mutating func migrate(_ c: Int, block: Int, previous: Int?, to d: Int) -> MigrationLoad {
-        let saved = load
+    /// Migration of `c` blocks like `block` to device d; returns what `restore` needs.
+    @inline(__always) private mutating func migrate(_ c: Int, block: Int, previous: Int?, to d: Int)
+        -> (mark: Int, maxima: (Double, Int, Double, Int))
+    {
+        let saved = (undo.count, load.maxima)
         guard c > 0, let previous, previous != d else { return saved }
-        load.add(t.migrationTables.charges(block, on: d), times: Double(c))
-        load.refresh()
+        load.addGrowing(t.migrationTables.charges(block, on: d), times: Double(c), undo: &undo)
         return saved
     }
 
-    @inline(__always) private mutating func restore(_ saved: MigrationLoad) { load = saved }
+    @inline(__always) private mutating func restore(_ saved: (mark: Int, maxima: (Double, Int, Double, Int))) {
+        load.undo(&undo, to: saved.mark, maxima: saved.maxima)
+    }
 
     private mutating func host(_ c: Int, memory m: Double, budget b: Double, on d: Int) {
         memory[d] -= Double(c) * m

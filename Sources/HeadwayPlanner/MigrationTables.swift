@@ -170,6 +170,34 @@ struct MigrationLoad: Sendable {
         }
     }
 
+    /// The cached maxima, to restore after `addGrowing`.
+    var maxima: (Double, Int, Double, Int) { (netMax, netArg, devMax, devArg) }
+
+    /// Adds non-negative charges (times k >= 0), keeping the maxima current in O(charges) and pushing each touched
+    /// resource's old value on `undo` (for `undo(_:to:maxima:)`).
+    mutating func addGrowing(_ charges: [MigrationCharge], times k: Double, undo: inout [(Int, Double)]) {
+        for c in charges {
+            let r = c.resource
+            undo.append((r, load[r]))
+            load[r] += k * c.seconds
+            if r < deviceBase {
+                if load[r] > netMax { netMax = load[r]; netArg = r }
+            } else if load[r] > devMax {
+                devMax = load[r]
+                devArg = r
+            }
+        }
+    }
+
+    /// Pops `undo` back to `mark`, restoring the values and the maxima saved before.
+    mutating func undo(_ undo: inout [(Int, Double)], to mark: Int, maxima: (Double, Int, Double, Int)) {
+        while undo.count > mark {
+            let (r, v) = undo.removeLast()
+            load[r] = v
+        }
+        (netMax, netArg, devMax, devArg) = maxima
+    }
+
     mutating func reset() {
         for r in load.indices { load[r] = 0 }
         refresh()
