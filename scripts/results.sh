@@ -27,6 +27,8 @@ run medium-scale-variants.txt study medium-scale --quiet --planner headway --pla
     --planner forced=resource-aware:force_over_budget_moves=1 --planner forced-2T=resource-aware:force_over_budget_moves=1,budget_scale=2 \
     --planner forced-4T=resource-aware:force_over_budget_moves=1,budget_scale=4
 run splitllm.txt study splitllm
+run churn.txt study churn
+run churn.json study churn --format json
 run splitllm.json study splitllm --format json
 run bench-engine-1.json bench engine --model "$model" --threads 1 --runs 3 --tokens 128 --json
 run bench-engine-2.json bench engine --model "$model" --threads 2 --runs 3 --tokens 128 --json

@@ -102,8 +102,13 @@ public protocol CostModel: Sendable {
         from previous: Placement, to next: Placement, on state: ClusterState, at position: TokenPosition
     ) -> Seconds
 
-    /// Bytes moved by that migration.
+    /// Bytes that migration sends over links.
     func migrationBytes(
+        from previous: Placement, to next: Placement, on state: ClusterState, at position: TokenPosition
+    ) -> Bytes
+
+    /// Bytes that migration reads locally (weights from a device's own copy of the model file); not in `migrationBytes`.
+    func migrationLocalBytes(
         from previous: Placement, to next: Placement, on state: ClusterState, at position: TokenPosition
     ) -> Bytes
 
@@ -117,6 +122,10 @@ public protocol CostModel: Sendable {
 extension CostModel {
     /// Whether `evaluate` and `prefillLatency` honour `Placement.feedForwardSplit` (column-split FFNs).
     public var supportsFeedForwardSplit: Bool { false }
+
+    public func migrationLocalBytes(
+        from previous: Placement, to next: Placement, on state: ClusterState, at position: TokenPosition
+    ) -> Bytes { .zero }
 
     /// Demands of every block at `position`, in layout order.
     public func demands(at position: TokenPosition) -> [BlockDemand] {

@@ -13,14 +13,19 @@
 ///   the hidden state to every member, each member runs its fraction of the FFN (time and memory scale with the
 ///   fraction), and sends its partial output (a hidden-state vector) to F, which becomes R. The phase lasts as long as
 ///   its slowest member's send + work + return: the same star scatter/gather the attention phase is charged with.
-/// - Migrating a block moves its K/V cache, plus its weights unless `weightsPreloaded` (every device already keeps the
-///   model file). A device's outgoing migrations share its link and run one after another; devices send in parallel.
+/// - Migrating a block copies its K/V cache from the old device (or rebuilds it when that device is gone) and brings
+///   its weights from where `weightSource` says; concurrent transfers share links (see `migrationDelay`).
 public struct DecodeCostModel: CostModel {
     public let name = "decode"
     public let shape: ModelShape
     public let layout: BlockLayout
-    /// Devices already hold all weights locally, so migration moves only the K/V cache.
-    public var weightsPreloaded: Bool
+    /// Where the weights of a moved or rebuilt block come from (a scenario assumption, the same for every planner).
+    public var weightSource: WeightSource
+    /// Every device keeps the model file in memory: a moved block's weights are read locally at memory bandwidth.
+    public var weightsPreloaded: Bool {
+        get { if case .localCopy = weightSource { true } else { false } }
+        set { weightSource = newValue ? .localCopy(bandwidth: nil) : .controller }
+    }
     /// Each device's network interface sends one message at a time and receives one at a time (a sensitivity
     /// setting; default off: a device's messages to several devices travel in parallel, each on its pair's link).
     /// Applies to the fan-outs and fan-ins of a decode or prefill pass, not to migration.
@@ -45,9 +50,13 @@ public struct DecodeCostModel: CostModel {
     public let groupOutputBytes: Double
 
     public init(shape: ModelShape, weightsPreloaded: Bool = false) {
+        self.init(shape: shape, weightSource: weightsPreloaded ? .localCopy(bandwidth: nil) : .controller)
+    }
+
+    public init(shape: ModelShape, weightSource: WeightSource) {
         self.shape = shape
         self.layout = BlockLayout(shape: shape)
-        self.weightsPreloaded = weightsPreloaded
+        self.weightSource = weightSource
         let d = Double(shape.modelDim)
         let hd = Double(shape.headDim)
         let q = Double(shape.queriesPerGroup)
@@ -333,43 +342,117 @@ public struct DecodeCostModel: CostModel {
         return (phase, max(0, phase - longestWork))
     }
 
+
+    /// The charges of moving block `b` from device `s` to device `d` (none when s == d), and the bytes it sends over
+    /// links and reads locally. See `migrationDelay`.
+    public func migrationCharges(
+        ofBlock b: Int, from s: Int, to d: Int, on state: ClusterState, at position: TokenPosition
+    ) -> (charges: [MigrationCharge], networkBytes: Double, localBytes: Double) {
+        guard s != d else { return ([], 0, 0) }
+        let kind = layout.blocks[b].kind
+        let held = Double(position.contextLength - 1)  // tokens in the caches before this step
+        let dm = demand(kind: kind, context: held)
+        let deviceResource = MigrationLedger.deviceBase(state) + d
+        var charges: [MigrationCharge] = []
+        var network = 0.0
+        var local = 0.0
+        guard state.online[d] else { return ([MigrationCharge(resource: deviceResource, seconds: .infinity)], 0, 0) }
+        // The K/V cache: copied from the old device, or rebuilt on the new one when the old device is gone.
+        if dm.state.value > 0 {
+            if state.online[s] {
+                charges += MigrationLedger.transfer(dm.state.value, from: s, to: d, in: state)
+                network += dm.state.value
+            } else {
+                let ctl = state.cluster.controller
+                let inputs = held * hiddenBytes
+                if ctl != d {
+                    charges += MigrationLedger.transfer(inputs, from: ctl, to: d, in: state)
+                    network += inputs
+                }
+                charges.append(MigrationCharge(resource: deviceResource, seconds: rebuildTime(context: held, on: d, in: state)))
+            }
+        }
+        // The weights, from where the scenario says they are kept.
+        let w = dm.weights.value
+        switch weightSource {
+        case .localCopy(let bw):
+            let rate = bw?.value ?? state.memoryBandwidth[d].value
+            charges.append(MigrationCharge(resource: deviceResource, seconds: w / rate))
+            local += w
+        case .controller, .holder:
+            let h = weightHolder(in: state)
+            if h == d {
+                charges.append(MigrationCharge(resource: deviceResource, seconds: w / state.memoryBandwidth[d].value))
+                local += w
+            } else {
+                charges += MigrationLedger.transfer(w, from: h, to: d, in: state)
+                network += w
+            }
+        }
+        return (charges, network, local)
+    }
+
+    /// The device that serves weights over the network (the controller while a named holder is offline).
+    public func weightHolder(in state: ClusterState) -> Int {
+        if case .holder(let h) = weightSource, h >= 0, h < state.count, state.online[h] { return h }
+        return state.cluster.controller
+    }
+
+    /// Time for device `d` to recompute one attention group's K and V over `context` tokens from the layer inputs
+    /// (one batched pass: K and V projections and RoPE; weights, inputs and the new cache streamed once).
+    public func rebuildTime(context: Double, on d: Int, in state: ClusterState) -> Double {
+        let dm = Double(shape.modelDim)
+        let hd = Double(shape.headDim)
+        let kvWeights = 2 * dm * hd * shape.attentionWeightBytes
+        let flops = context * (2 * 2 * dm * hd + 6 * hd)
+        let bytes = kvWeights + context * (hiddenBytes + kvBytesPerContext)
+        let c = state.compute[d].value
+        let m = state.memoryBandwidth[d].value
+        guard c > 0, m > 0, state.online[d] else { return .infinity }
+        return max(flops / c, bytes / m)
+    }
+
+    /// The ledger of a whole migration, with the bytes it sends over links and reads locally.
+    public func migrationLedger(
+        from previous: Placement, to next: Placement, on state: ClusterState, at position: TokenPosition
+    ) -> (ledger: MigrationLedger, networkBytes: Double, localBytes: Double) {
+        var ledger = MigrationLedger(state: state)
+        var network = 0.0
+        var local = 0.0
+        for b in next.moved(from: previous) {
+            let c = migrationCharges(ofBlock: b, from: previous[b], to: next[b], on: state, at: position)
+            ledger.add(c.charges)
+            network += c.networkBytes
+            local += c.localBytes
+        }
+        return (ledger, network, local)
+    }
+
+    /// Bytes that cross links: K/V caches copied, weights sent by their holder, layer inputs sent for rebuilds.
     public func migrationBytes(
         from previous: Placement, to next: Placement, on state: ClusterState, at position: TokenPosition
     ) -> Bytes {
-        var total = 0.0
-        for b in next.moved(from: previous) {
-            let d = demand(of: b, at: position)
-            total += d.state.value + (weightsPreloaded ? 0 : d.weights.value)
-        }
-        return Bytes(total)
+        Bytes(migrationLedger(from: previous, to: next, on: state, at: position).networkBytes)
     }
 
-    /// Outgoing migrations of one device run one after another on its link; devices send in parallel.
-    /// A block whose old device is offline has lost its K/V cache: the new device rebuilds it by recomputing the
-    /// block over the context, with the layer inputs (context × hidden state) sent from the controller.
+    /// Weight bytes read locally (a device's own copy of the model file, or the holder's own memory).
+    public func migrationLocalBytes(
+        from previous: Placement, to next: Placement, on state: ClusterState, at position: TokenPosition
+    ) -> Bytes {
+        Bytes(migrationLedger(from: previous, to: next, on: state, at: position).localBytes)
+    }
+
+    /// Every moved block's transfers run at once and share the directed links of their paths; then every device
+    /// does its local work one item after another (see `MigrationLedger`). Per moved block b from s to d:
+    /// - K/V cache (attention blocks): if s is online, `kv` bytes over the path s→d. If s is gone, the cache is
+    ///   rebuilt on d: the layer's inputs (context × hidden state, kept by the controller) cross the path
+    ///   controller→d, then d recomputes K and V over the context (`rebuildTime`, its own compute and memory speed).
+    /// - weights, per `weightSource`: over the path holder→d (read from memory when d is the holder), or read from
+    ///   d's own copy of the model file.
+    /// Delay = max over directed links of Σ (path latency + bytes / bandwidth) + max over devices of Σ local work.
     public func migrationDelay(
         from previous: Placement, to next: Placement, on state: ClusterState, at position: TokenPosition
     ) -> Seconds {
-        let n = state.count
-        var perSource = Array(repeating: 0.0, count: n)
-        var rebuild = 0.0
-        let c = Double(position.contextLength - 1)
-        for b in next.moved(from: previous) {
-            let src = previous[b]
-            let dst = next[b]
-            let d = demand(of: b, at: position)
-            if state.online[src] {
-                let bytes = d.state.value + (weightsPreloaded ? 0 : d.weights.value)
-                perSource[src] += state.pairLatency[src * n + dst] + bytes / state.pairBandwidth[src * n + dst]
-            } else {
-                let ctl = state.cluster.controller
-                let weights = weightsPreloaded ? 0 : d.weights.value
-                let inputs = c * hiddenBytes
-                let send = ctl == dst ? 0 : state.pairLatency[ctl * n + dst] + (weights + inputs) / state.pairBandwidth[ctl * n + dst]
-                let recompute = FLOPs(2 * shape.attentionGroupWeightCount * c) / state.compute[dst]
-                rebuild = max(rebuild, send + (d.state.value > 0 ? recompute.value : 0))
-            }
-        }
-        return Seconds(max(perSource.max() ?? 0, rebuild))
+        Seconds(migrationLedger(from: previous, to: next, on: state, at: position).ledger.delay)
     }
 }

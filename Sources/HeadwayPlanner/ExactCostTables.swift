@@ -55,13 +55,14 @@ struct ExactCostTables: Sendable {
 
     // Migration.
     let previous: [Int]?
-    /// Per block and target device: delay of moving it there (0 for its previous device).
+    /// Per block and target device: delay of moving it there alone (0 for its previous device).
     let migration: [Double]
-    /// Decode: the previous device of each block when it is online (its outgoing link is shared), or -1 when its cache
-    /// must be rebuilt (previous device offline: the rebuilds run in parallel, the slowest counts).
-    let migrationSource: [Int]
+    /// What each move charges to the links and devices it occupies (the cost model's migration, exactly).
+    let migrationTables: MigrationTables
 
-    init(request: PlanningRequest) throws(PlannerError) {
+    /// - Parameter migrationWeight: factor on migration delay in the objective (1: the myopic objective; 1/H: a
+    ///   migration amortized over H tokens).
+    init(request: PlanningRequest, migrationWeight: Double = 1) throws(PlannerError) {
         let cm = request.costModel
         let state = request.state
         let position = request.position
@@ -131,26 +132,13 @@ struct ExactCostTables: Sendable {
 
         let count = layout.count
         previous = request.previous?.devices
+        let tables = try MigrationTables(request: request, weight: migrationWeight)
+        migrationTables = tables
         var mig = Array(repeating: 0.0, count: count * n)
-        var source = Array(repeating: -1, count: count)
-        if let prev = request.previous {
-            guard prev.count == count else {
-                throw PlannerError(.invalidArgument, "previous placement has \(prev.count) blocks, the model has \(count)")
-            }
-            // Migration delay of one block alone, from the cost model itself (additive in the reference model; per
-            // source link in the decode model, where one device's outgoing migrations run one after another).
-            for blk in 0..<count {
-                let from = prev[blk]
-                source[blk] = state.online[from] ? from : -1
-                for to in 0..<n where to != from {
-                    var next = prev
-                    next[blk] = to
-                    mig[blk * n + to] = cm.migrationDelay(from: prev, to: next, on: state, at: position).value
-                }
-            }
+        if tables.previous != nil {
+            for blk in 0..<count { for to in 0..<n { mig[blk * n + to] = tables.delay(blk, to: to) } }
         }
         migration = mig
-        migrationSource = source
     }
 
     // MARK: Layer latency
@@ -244,22 +232,5 @@ struct ExactCostTables: Sendable {
     }
 
     /// Migration delay from `previous` to `devices` (zero without a previous placement).
-    func migrationDelay(_ devices: [Int]) -> Double {
-        guard let previous else { return 0 }
-        switch model {
-        case .reference:
-            var total = 0.0
-            for b in devices.indices where devices[b] != previous[b] { total += migration[b * n + devices[b]] }
-            return total
-        case .decode:
-            var perSource = Array(repeating: 0.0, count: n)
-            var rebuild = 0.0
-            for b in devices.indices where devices[b] != previous[b] {
-                let c = migration[b * n + devices[b]]
-                let s = migrationSource[b]
-                if s >= 0 { perSource[s] += c } else { rebuild = max(rebuild, c) }
-            }
-            return max(perSource.max() ?? 0, rebuild)
-        }
-    }
+    func migrationDelay(_ devices: [Int]) -> Double { migrationTables.delay(of: devices) }
 }

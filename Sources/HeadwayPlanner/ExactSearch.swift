@@ -5,8 +5,8 @@ struct ExactBlockClass: Sendable {
     var previous: Int?
     /// Migration delay of one of these blocks to each device (0 at `previous`).
     var migration: [Double]
-    /// Decode: the source whose link the migration uses, -1 for a cache rebuild.
-    var source: Int
+    /// A block of the class (its migration charges stand for all of them).
+    var first: Int
     /// Devices to try, the previous one first, then by attention speed.
     var order: [Int]
 }
@@ -17,7 +17,7 @@ struct ExactBlockClass: Sendable {
 /// - the layer being built: its exact minimum over the remaining attention blocks without migration (reference: every
 ///   makespan level λ with the cheapest gathers; decode: the bottleneck of the k cheapest increments);
 /// - later layers: a dynamic program over layers of the same per-layer relaxation;
-/// - migration: what is already committed (the reference sum and the decode per-link maximum only grow); with a
+/// - migration: what is already committed (per-resource loads, hence their maxima, only grow); with a
 ///   previous placement the reference bound of the layer being built also charges its unplaced attention blocks'
 ///   migration (`transportBound`: per makespan level, a transportation problem of their classes to the room left).
 /// An infinite bound (no room for what is left) prunes even without an incumbent, which makes infeasibility proofs
@@ -60,9 +60,10 @@ struct ExactSearch {
     private var counts: [Int]
     private var devices: [Int]
     private var completed: Double
-    private var migrationSum = 0.0
-    private var perSource: [Double]
-    private var migrationMax = 0.0
+    /// Migration load per resource of the blocks placed so far (only grows as blocks are placed), and the undo stack
+    /// of its changes.
+    private var load: MigrationLoad
+    private var undo: [(Int, Double)] = []
     private var remainingMemory: Double
     private var remainingBudget: Double
     private var takenScratch: [Int]
@@ -102,7 +103,7 @@ struct ExactSearch {
                 if key >= 0, let i = order.firstIndex(of: key) { order.remove(at: i); order.insert(key, at: 0) }
                 return ExactBlockClass(
                     blocks: blocks, previous: key >= 0 ? key : nil, migration: mig,
-                    source: key >= 0 ? tables.migrationSource[first] : -1, order: order)
+                    first: first, order: order)
             })
         }
         self.classes = classes
@@ -112,7 +113,7 @@ struct ExactSearch {
         let blockCount = tables.layers * tables.blocksPerLayer
         devices = Array(repeating: 0, count: blockCount)
         completed = tables.constant
-        perSource = Array(repeating: 0, count: n)
+        load = MigrationLoad(resources: tables.migrationTables.resources, deviceBase: tables.migrationTables.deviceBase)
         remainingMemory = Double(tables.layers)
             * (Double(tables.groups) * tables.attentionMemory + tables.projectionMemory + tables.ffnMemory)
         remainingBudget = Double(tables.layers)
@@ -152,7 +153,7 @@ struct ExactSearch {
 
     // MARK: Bounds
 
-    private var currentMigration: Double { t.model == .reference ? migrationSum : migrationMax }
+    private var currentMigration: Double { load.delay }
 
     @inline(__always) private func prunes(_ bound: Double) -> Bool {
         // An infinite bound is a proof that no feasible completion exists (the bounds respect the node's capacity).
@@ -364,30 +365,18 @@ struct ExactSearch {
         }
     }
 
-    /// Migration of `c` blocks of one class to device d; returns the values to restore.
-    @inline(__always) private mutating func migrate(_ c: Int, cost: Double, source: Int, previous: Int?, to d: Int)
-        -> (sum: Double, max: Double, source: Double)
+    /// Migration of `c` blocks like `block` to device d; returns what `restore` needs.
+    @inline(__always) private mutating func migrate(_ c: Int, block: Int, previous: Int?, to d: Int)
+        -> (mark: Int, maxima: (Double, Int, Double, Int))
     {
-        let saved = (migrationSum, migrationMax, source >= 0 ? perSource[source] : 0)
+        let saved = (undo.count, load.maxima)
         guard c > 0, let previous, previous != d else { return saved }
-        switch t.model {
-        case .reference:
-            migrationSum += Double(c) * cost
-        case .decode:
-            if source >= 0 {
-                perSource[source] += Double(c) * cost
-                migrationMax = max(migrationMax, perSource[source])
-            } else {
-                migrationMax = max(migrationMax, cost)
-            }
-        }
+        load.addGrowing(t.migrationTables.charges(block, on: d), times: Double(c), undo: &undo)
         return saved
     }
 
-    @inline(__always) private mutating func restore(_ saved: (sum: Double, max: Double, source: Double), source: Int) {
-        migrationSum = saved.sum
-        migrationMax = saved.max
-        if source >= 0 { perSource[source] = saved.source }
+    @inline(__always) private mutating func restore(_ saved: (mark: Int, maxima: (Double, Int, Double, Int))) {
+        load.undo(&undo, to: saved.mark, maxima: saved.maxima)
     }
 
     private mutating func host(_ c: Int, memory m: Double, budget b: Double, on d: Int) {
@@ -472,12 +461,12 @@ struct ExactSearch {
         let fBlock = pBlock + 1
         for p in usableDevices where memory[p] >= t.projectionMemory && budget[p] >= t.projectionBudget {
             let pPrev = t.previous?[pBlock]
-            let pSaved = migrate(1, cost: t.migration[pBlock * n + p], source: t.migrationSource[pBlock], previous: pPrev, to: p)
+            let pSaved = migrate(1, block: pBlock, previous: pPrev, to: p)
             host(1, memory: t.projectionMemory, budget: t.projectionBudget, on: p)
             devices[pBlock] = p
             usage[n + p] += 1
             for f in usableDevices where memory[f] >= t.ffnMemory && budget[f] >= t.ffnBudget {
-                let fSaved = migrate(1, cost: t.migration[fBlock * n + f], source: t.migrationSource[fBlock], previous: t.previous?[fBlock], to: f)
+                let fSaved = migrate(1, block: fBlock, previous: t.previous?[fBlock], to: f)
                 host(1, memory: t.ffnMemory, budget: t.ffnBudget, on: f)
                 devices[fBlock] = f
                 usage[2 * n + f] += 1
@@ -486,11 +475,11 @@ struct ExactSearch {
                     remaining: first?.blocks.count ?? 0, offset: 0, left: t.groups)
                 usage[2 * n + f] -= 1
                 unhost(1, memory: t.ffnMemory, budget: t.ffnBudget, on: f)
-                restore(fSaved, source: t.migrationSource[fBlock])
+                restore(fSaved)
             }
             usage[n + p] -= 1
             unhost(1, memory: t.projectionMemory, budget: t.projectionBudget, on: p)
-            restore(pSaved, source: t.migrationSource[pBlock])
+            restore(pSaved)
         }
     }
 
@@ -533,7 +522,7 @@ struct ExactSearch {
         let lowest = isLast ? remaining : 0
         var c = room
         while c >= lowest {
-            let saved = migrate(c, cost: cls.migration[d], source: cls.source, previous: cls.previous, to: d)
+            let saved = migrate(c, block: cls.first, previous: cls.previous, to: d)
             host(c, memory: t.attentionMemory, budget: t.attentionBudget, on: d)
             counts[d] += c
             usage[d] += c
@@ -543,7 +532,7 @@ struct ExactSearch {
             counts[d] -= c
             usage[d] -= c
             unhost(c, memory: t.attentionMemory, budget: t.attentionBudget, on: d)
-            restore(saved, source: cls.source)
+            restore(saved)
             c -= 1
         }
     }

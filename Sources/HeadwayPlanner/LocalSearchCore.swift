@@ -82,8 +82,7 @@ enum LocalSearchCore {
         var devices = Array(repeating: -1, count: t.layers * t.blocksPerLayer)
         var memory = t.freeMemory
         var budget = t.freeBudget
-        var perSource = Array(repeating: 0.0, count: n)
-        var migrationMax = 0.0
+        var ledger = MigrationLoad(resources: lt.migrationTables.resources, deviceBase: lt.migrationTables.deviceBase)
         var counts = Array(repeating: 0, count: n)
         var phase = Array(repeating: 0.0, count: n)  // per projection device: reference gather sum / decode phase max
         var tailBest = Array(repeating: 0.0, count: n)
@@ -94,16 +93,12 @@ enum LocalSearchCore {
         /// Migration increase of block b onto d.
         func migrationIncrease(_ b: Int, _ d: Int) -> Double {
             guard let previous = lt.previous, previous[b] != d else { return 0 }
-            let c = lt.migration[b * n + d]
-            if t.model == .reference { return c }
-            let s = lt.migrationSource[b]
-            return max(migrationMax, s >= 0 ? perSource[s] + c : c) - migrationMax
+            return ledger.delayIf(lt.migrationTables.charges(b, on: d), 1) - ledger.delay
         }
         func commitMigration(_ b: Int, _ d: Int) {
-            guard t.model == .decode, let previous = lt.previous, previous[b] != d else { return }
-            let c = lt.migration[b * n + d]
-            let s = lt.migrationSource[b]
-            if s >= 0 { perSource[s] += c; migrationMax = max(migrationMax, perSource[s]) } else { migrationMax = max(migrationMax, c) }
+            guard let previous = lt.previous, previous[b] != d else { return }
+            ledger.add(lt.migrationTables.charges(b, on: d))
+            ledger.refresh()
         }
         func fits(_ d: Int, _ m: Double, _ c: Double) -> Bool { memory[d] >= m && budget[d] >= c }
         func preferred(_ b: Int, _ d: Int, _ best: Int) -> Bool { lt.previous?[b] == d && lt.previous?[b] != best }

@@ -1,6 +1,8 @@
+import HeadwayCore
+
 /// A full placement with everything needed to re-cost a change without re-evaluating the model: per-layer attention
 /// counts and latencies, free memory / budget per device, how many devices are over their limits, and the migration
-/// bookkeeping (per source device, with its largest two, for the decode model's max over links).
+/// bookkeeping (per link and device load, `MigrationLoad`).
 ///
 /// A change confined to one layer (one block, a swap, a layer's blocks from one device to another) is costed in
 /// O(devices) without touching the state (`latencyIfLayerChanged`, `migrationIfMoved`); `move` applies a change.
@@ -23,14 +25,8 @@ struct LocalSearchState {
     private(set) var offline = 0
     /// Bumped by every change (lets the search skip re-evaluating identical blocks on an unchanged state).
     private(set) var version = 0
-    private var migrationSum = 0.0
-    private var perSource: [Double]
-    private var topSource = -1
-    private var top1 = 0.0
-    private var top2 = 0.0
-    /// Blocks whose cache must be rebuilt when they move (previous device offline).
-    private let rebuildBlocks: [Int]
-    private var rebuild = 0.0
+    /// Migration load per link and device (see `MigrationTables`).
+    private var load: MigrationLoad
 
     init(tables: LocalSearchTables, devices: [Int]) {
         t = tables
@@ -43,9 +39,8 @@ struct LocalSearchState {
         topDevice = Array(repeating: -1, count: c.layers * 3)
         memory = c.freeMemory
         budget = c.freeBudget
-        perSource = Array(repeating: 0, count: n)
+        load = MigrationLoad(resources: tables.migrationTables.resources, deviceBase: tables.migrationTables.deviceBase)
         latency = c.constant
-        rebuildBlocks = tables.previous == nil ? [] : devices.indices.filter { tables.migrationSource[$0] < 0 }
         for b in devices.indices {
             let (m, bu) = demand(b)
             memory[devices[b]] -= m
@@ -59,14 +54,14 @@ struct LocalSearchState {
             recache(l)
             latency += layerCost[l]
         }
-        refreshMigration(rebuildChanged: true)
+        load.refresh()
     }
 
     init(tables: ExactCostTables, devices: [Int]) { self.init(tables: LocalSearchTables(tables), devices: devices) }
 
     var migrationDelay: Double {
         guard t.previous != nil else { return 0 }
-        return t.base.model == .reference ? migrationSum : max(top1, rebuild)
+        return load.delay
     }
 
     var objective: Double { latency + migrationDelay }
@@ -235,125 +230,52 @@ struct LocalSearchState {
         return lat + migrationIfMoved(b, to: d)
     }
 
-    @inline(__always) private func contribution(_ b: Int, on d: Int) -> Double {
-        guard let previous = t.previous, previous[b] != d else { return 0 }
-        return t.migration[b * t.base.n + d]
+    @inline(__always) private func charges(_ b: Int, on d: Int) -> [MigrationCharge] {
+        t.migrationTables.charges(b, on: d)
     }
 
     /// Migration delay after moving block b to d alone.
     func migrationIfMoved(_ b: Int, to d: Int) -> Double {
-        guard let previous = t.previous else { return 0 }
+        guard t.previous != nil else { return 0 }
         let from = devices[b]
         if from == d { return migrationDelay }
-        let delta = contribution(b, on: d) - contribution(b, on: from)
-        if t.base.model == .reference { return migrationSum + delta }
-        let s = t.migrationSource[b]
-        if s >= 0 {
-            let others = s == topSource ? top2 : top1
-            return max(max(others, perSource[s] + delta), rebuild)
-        }
-        var r = 0.0
-        for x in rebuildBlocks {
-            let dev = x == b ? d : devices[x]
-            if dev != previous[x] { r = max(r, t.migration[x * t.base.n + dev]) }
-        }
-        return max(top1, r)
+        return load.delayIf(charges(b, on: from), -1, charges(b, on: d), 1)
     }
 
-    /// Migration delay after moving every block of `blocks` to `d` (scratch: n zeros, left zeroed).
-    func migrationIfMoved(_ blocks: [Int], to d: Int, scratch: inout [Double]) -> Double {
-        guard let previous = t.previous else { return 0 }
-        if t.base.model == .reference {
-            var v = migrationSum
-            for b in blocks { v += contribution(b, on: d) - contribution(b, on: devices[b]) }
-            return v
+    /// Migration delay after moving every block of `blocks` to `d` (scratch: zeros, grown to the resource count and
+    /// left zeroed).
+    func migrationIfMoved(_ blocks: [Int], to d: Int, scratch deltas: inout [Double]) -> Double {
+        guard t.previous != nil else { return 0 }
+        if deltas.count < t.migrationTables.resources {
+            deltas += Array(repeating: 0, count: t.migrationTables.resources - deltas.count)
         }
-        var anyRebuild = false
-        for b in blocks {
-            let s = t.migrationSource[b]
-            if s >= 0 { scratch[s] += contribution(b, on: d) - contribution(b, on: devices[b]) } else { anyRebuild = true }
-        }
-        var m = 0.0
-        for s in 0..<t.base.n {
-            m = max(m, perSource[s] + scratch[s])
-            scratch[s] = 0
-        }
-        var r = rebuild
-        if anyRebuild {
-            r = 0
-            for x in rebuildBlocks {
-                let dev = blocks.contains(x) ? d : devices[x]
-                if dev != previous[x] { r = max(r, t.migration[x * t.base.n + dev]) }
+        var touched: [Int] = []
+        for b in blocks where devices[b] != d {
+            for c in charges(b, on: devices[b]) {
+                if deltas[c.resource] == 0 { touched.append(c.resource) }
+                deltas[c.resource] -= c.seconds
+            }
+            for c in charges(b, on: d) {
+                if deltas[c.resource] == 0 { touched.append(c.resource) }
+                deltas[c.resource] += c.seconds
             }
         }
-        return max(m, r)
+        let v = load.delayIf(deltas: deltas, touched: touched)
+        for r in touched { deltas[r] = 0 }
+        return v
     }
 
     /// Migration delay after a swap of b1 and b2 (on different devices).
     func migrationIfSwapped(_ b1: Int, _ b2: Int) -> Double {
-        guard let previous = t.previous else { return 0 }
+        guard t.previous != nil else { return 0 }
         let d1 = devices[b1]
         let d2 = devices[b2]
-        let x1 = contribution(b1, on: d2) - contribution(b1, on: d1)
-        let x2 = contribution(b2, on: d1) - contribution(b2, on: d2)
-        if t.base.model == .reference { return migrationSum + x1 + x2 }
-        let s1 = t.migrationSource[b1]
-        let s2 = t.migrationSource[b2]
-        if s1 < 0 || s2 < 0 {
-            var m = 0.0
-            for s in 0..<t.base.n { m = max(m, perSource[s] + (s == s1 ? x1 : 0) + (s == s2 ? x2 : 0)) }
-            var r = 0.0
-            for x in rebuildBlocks {
-                let dev = x == b1 ? d2 : x == b2 ? d1 : devices[x]
-                if dev != previous[x] { r = max(r, t.migration[x * t.base.n + dev]) }
-            }
-            return max(m, r)
-        }
-        if s1 == s2 {
-            let others = s1 == topSource ? top2 : top1
-            return max(max(others, perSource[s1] + x1 + x2), rebuild)
-        }
-        var m = rebuild
-        if topSource != s1 && topSource != s2 { m = max(m, top1) } else {
-            for s in 0..<t.base.n where s != s1 && s != s2 { m = max(m, perSource[s]) }
-        }
-        return max(m, perSource[s1] + x1, perSource[s2] + x2)
+        return load.delayIf(charges(b1, on: d1), -1, charges(b1, on: d2), 1, charges(b2, on: d2), -1, charges(b2, on: d1), 1)
     }
 
     private mutating func addMigration(_ b: Int, sign: Double) {
-        guard let previous = t.previous, previous[b] != devices[b] else { return }
-        let c = t.migration[b * t.base.n + devices[b]]
-        switch t.base.model {
-        case .reference: migrationSum += sign * c
-        case .decode:
-            let s = t.migrationSource[b]
-            if s >= 0 { perSource[s] += sign * c }
-        }
-    }
-
-    private mutating func refreshMigration(rebuildChanged: Bool) {
-        guard t.base.model == .decode, let previous = t.previous else { return }
-        if rebuildChanged {
-            rebuild = 0
-            for b in rebuildBlocks where devices[b] != previous[b] {
-                rebuild = max(rebuild, t.migration[b * t.base.n + devices[b]])
-            }
-        }
-        topSource = -1
-        top1 = 0
-        top2 = 0
-        for s in 0..<t.base.n {
-            let v = perSource[s]
-            if v > top1 || topSource < 0 {
-                top2 = topSource < 0 ? 0 : top1
-                top1 = v
-                topSource = s
-            } else if v > top2 {
-                top2 = v
-            }
-        }
-        top1 = max(top1, 0)
-        top2 = max(top2, 0)
+        guard t.previous != nil else { return }
+        load.add(charges(b, on: devices[b]), times: sign)
     }
 
     @inline(__always) private func over(_ d: Int) -> Bool { memory[d] < 0 || budget[d] < 0 }
@@ -382,7 +304,7 @@ struct LocalSearchState {
         }
         devices[b] = d
         addMigration(b, sign: 1)
-        refreshMigration(rebuildChanged: t.previous != nil && t.migrationSource[b] < 0)
+        if t.previous != nil { load.refresh() }
         relayer(l)
         // The FFN's device is the next layer's residual in the decode model.
         if c.model == .decode && b % c.blocksPerLayer == c.groups + 1 && l + 1 < c.layers { relayer(l + 1) }
@@ -402,9 +324,8 @@ struct LocalSearchState {
             recache(l)
             latency += layerCost[l]
         }
-        migrationSum = 0
-        for s in perSource.indices { perSource[s] = 0 }
+        load.reset()
         for b in devices.indices { addMigration(b, sign: 1) }
-        refreshMigration(rebuildChanged: true)
+        load.refresh()
     }
 }

@@ -7,11 +7,21 @@ public struct PlanningRequest: Sendable {
     public var state: ClusterState
     public var position: TokenPosition
     public var previous: Placement?
-    public init(costModel: any CostModel, state: ClusterState, position: TokenPosition, previous: Placement? = nil) {
+    /// Decode steps still to run, this one included, when the caller knows (the simulator does): the horizon over
+    /// which a planner may weigh a migration's one-time cost against its per-token gain.
+    public var remainingTokens: Int?
+    /// Expected tokens until the cluster next changes, estimated from its history (`ClusterChangeTracker`), when
+    /// the caller tracks it.
+    public var tokensPerChange: Double?
+    public init(
+        costModel: any CostModel, state: ClusterState, position: TokenPosition, previous: Placement? = nil,
+        remainingTokens: Int? = nil
+    ) {
         self.costModel = costModel
         self.state = state
         self.position = position
         self.previous = previous
+        self.remainingTokens = remainingTokens
     }
     public var layout: BlockLayout { costModel.layout }
 }
@@ -25,8 +35,10 @@ public struct Plan: Sendable {
     public var migrationDelay: Seconds
     /// Blocks that move.
     public var migrated: [Int]
-    /// Bytes that move.
+    /// Bytes that migration sends over links.
     public var migrationBytes: Bytes
+    /// Weight bytes that migration reads locally (not sent over links).
+    public var migrationLocalBytes: Bytes
     /// Planner-specific notes for reports (iterations, backtracks, proven optimality gap...).
     public var notes: [String: Double]
 
@@ -41,10 +53,13 @@ public struct Plan: Sendable {
                 : cm.migrationDelay(from: previous, to: placement, on: request.state, at: request.position)
             migrationBytes = migrated.isEmpty ? .zero
                 : cm.migrationBytes(from: previous, to: placement, on: request.state, at: request.position)
+            migrationLocalBytes = migrated.isEmpty ? .zero
+                : cm.migrationLocalBytes(from: previous, to: placement, on: request.state, at: request.position)
         } else {
             migrated = []
             migrationDelay = .zero
             migrationBytes = .zero
+            migrationLocalBytes = .zero
         }
         self.notes = notes
     }

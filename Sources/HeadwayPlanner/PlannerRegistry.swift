@@ -26,12 +26,27 @@ public enum PlannerRegistry {
             let nodes = options["node_limit"].map { Int(max(1, min($0, 1e15))) }
             return ExactPlanner(timeLimit: .milliseconds(Int64(seconds * 1000)), nodeLimit: nodes)
         case "headway":
-            try reject(options, except: ["max_rounds", "swaps"], planner: "headway")
+            try reject(options, except: ["max_rounds", "swaps", "myopic", "horizon_tokens", "history", "history_multiple"], planner: "headway")
             let rounds = options["max_rounds"] ?? 50
             guard rounds >= 0, rounds <= 1e6 else {
                 throw PlannerError(.invalidArgument, "headway: option 'max_rounds' must be in 0...1000000, got \(rounds)")
             }
-            return LocalSearchPlanner(maxRounds: Int(rounds), swaps: (options["swaps"] ?? 1) != 0)
+            for flag in ["myopic", "history"] {
+                if let m = options[flag], m != 0, m != 1 {
+                    throw PlannerError(.invalidArgument, "headway: option '\(flag)' must be 0 or 1, got \(m)")
+                }
+            }
+            var cap: Int?
+            if let h = options["horizon_tokens"] {
+                guard h >= 1, h <= 1e9, h == h.rounded() else {
+                    throw PlannerError(.invalidArgument, "headway: option 'horizon_tokens' must be an integer in 1...1000000000, got \(h)")
+                }
+                cap = Int(h)
+            }
+            return LocalSearchPlanner(
+                maxRounds: Int(rounds), swaps: (options["swaps"] ?? 1) != 0, myopic: (options["myopic"] ?? 0) == 1,
+                horizonTokens: cap, useHistory: (options["history"] ?? 1) == 1,
+                historyMultiple: try historyMultiple(options["history_multiple"]))
         case "greedy", "round-robin", "static":
             if let extra = options.keys.sorted().first {
                 throw PlannerError(.invalidArgument, "\(key): takes no options, got '\(extra)'")
@@ -46,6 +61,14 @@ public enum PlannerRegistry {
                 "unknown planner '\(name)'; known: \(names.joined(separator: ", "))")
         }
     }
+}
+
+private func historyMultiple(_ value: Double?) throws(PlannerError) -> Double {
+    guard let value else { return 10 }
+    guard value >= 1, value <= 1e6 else {
+        throw PlannerError(.invalidArgument, "headway: option 'history_multiple' must be in 1...1000000, got \(value)")
+    }
+    return value
 }
 
 /// Throws `.invalidArgument` naming the first option not in `allowed`.

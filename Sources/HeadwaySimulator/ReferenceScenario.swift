@@ -138,7 +138,7 @@ public struct ReferenceScenario: Sendable {
 
     /// The result JSON of §9.4 for `report` (which must keep its runs).
     public func resultJSON(_ report: SimulationReport) throws -> Data {
-        let cm = scenario.makeCostModel()
+        let cm = try scenario.makeCostModel()
         let layout = cm.layout
         let cluster = try scenario.makeCluster(seed: 0)
         var components: [String: Any] = [:]

@@ -20,6 +20,16 @@ public enum ClusterSource: Sendable {
     case generated(@Sendable (UInt64) throws -> Cluster)
 }
 
+/// Where a scenario keeps the model file for migrations (`cost_model.weights`).
+public enum WeightSourceSpec: Sendable, Hashable {
+    /// The controller serves weights over the network.
+    case controller
+    /// The named device serves them.
+    case holder(String)
+    /// Every device reads its own copy, at this many GB/s (nil: its memory bandwidth).
+    case localCopy(gigabytesPerSecond: Double?)
+}
+
 /// Everything a simulation needs: model, cost model, cluster and its dynamics, generation length, re-plan interval,
 /// planners, seeds. Loaded from a JSON or YAML file by `ScenarioLoader`, or built in code.
 public struct Scenario: Sendable {
@@ -27,7 +37,12 @@ public struct Scenario: Sendable {
     public var shape: ModelShape
     public var costModelKind: CostModelKind
     /// DecodeCostModel: devices already keep the model file, so migrations move only K/V caches.
-    public var weightsPreloaded: Bool
+    public var weightsPreloaded: Bool {
+        get { if case .localCopy = weights { true } else { false } }
+        set { weights = newValue ? .localCopy(gigabytesPerSecond: nil) : .controller }
+    }
+    /// DecodeCostModel: where moved or rebuilt blocks' weights come from (the same for every planner).
+    public var weights: WeightSourceSpec = .controller
     /// `DecodeCostModel.serializedSends` (a sensitivity setting of the decode model; default off).
     public var serializedSends = false
     /// ReferenceCostModel: sequence length s, whether it grows per step, FFN FLOPs factor.
@@ -50,7 +65,7 @@ public struct Scenario: Sendable {
         self.name = name
         self.shape = shape
         self.costModelKind = costModelKind
-        self.weightsPreloaded = weightsPreloaded
+        self.weights = weightsPreloaded ? .localCopy(gigabytesPerSecond: nil) : .controller
         self.referenceSequenceLength = referenceSequenceLength
         self.referenceIncrementSequence = referenceIncrementSequence
         self.referenceFFNFactor = referenceFFNFactor
@@ -61,11 +76,28 @@ public struct Scenario: Sendable {
         self.seeds = seeds
     }
 
-    /// The cost model the scenario names.
-    public func makeCostModel() -> any CostModel {
+    /// The cost model the scenario names. A named weight holder is looked up in `cluster` (the controller without one).
+    /// - Throws: `SimulatorError` when the holder is not a device of `cluster`.
+    public func makeCostModel(cluster: Cluster? = nil) throws -> any CostModel {
         switch costModelKind {
         case .decode:
-            var model = DecodeCostModel(shape: shape, weightsPreloaded: weightsPreloaded)
+            let source: WeightSource
+            switch weights {
+            case .controller: source = .controller
+            case .localCopy(let gbs): source = .localCopy(bandwidth: gbs.map { BytesPerSecond(gigabytesPerSecond: $0) })
+            case .holder(let id):
+                if let cluster {
+                    guard let i = cluster.devices.firstIndex(where: { $0.id == id }) else {
+                        throw CoreError(.invalidValue,
+                            "\(name): cost_model.weights.holder: no device '\(id)' in the cluster; devices: "
+                                + cluster.devices.map(\.id).joined(separator: ", "))
+                    }
+                    source = .holder(i)
+                } else {
+                    source = .controller
+                }
+            }
+            var model = DecodeCostModel(shape: shape, weightSource: source)
             model.serializedSends = serializedSends
             return model
         case .reference:

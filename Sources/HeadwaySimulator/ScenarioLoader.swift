@@ -136,13 +136,35 @@ public struct ScenarioLoader: Sendable {
             scenario.costModelKind = kind
             return
         }
-        try node.checkKeys(["kind", "weights_preloaded", "sequence_length", "increment_sequence", "ffn_flops_factor"])
+        try node.checkKeys(["kind", "weights_preloaded", "weights", "sequence_length", "increment_sequence", "ffn_flops_factor"])
         let kindNode = try node.field("kind")
         guard let kind = CostModelKind(rawValue: try kindNode.string()) else {
             throw kindNode.error(.unknownName, "must be 'decode' or 'reference', got '\(try kindNode.string())'")
         }
         scenario.costModelKind = kind
         scenario.weightsPreloaded = try node.bool("weights_preloaded", default: false)
+        if let w = try node.optional("weights") {
+            if node.has("weights_preloaded") {
+                throw w.error(.invalidValue, "give either 'weights' or 'weights_preloaded', not both")
+            }
+            if let name = w.value as? String {
+                switch name {
+                case "controller": scenario.weights = .controller
+                case "local": scenario.weights = .localCopy(gigabytesPerSecond: nil)
+                default: throw w.error(.unknownName, "must be 'controller', 'local', {holder: <device id>} or {local_gbs: <GB/s>}, got '\(name)'")
+                }
+            } else {
+                try w.checkKeys(["holder", "local_gbs"])
+                if w.has("holder") && w.has("local_gbs") {
+                    throw w.error(.invalidValue, "give either 'holder' or 'local_gbs', not both")
+                }
+                if w.has("holder") {
+                    scenario.weights = .holder(try w.string("holder"))
+                } else {
+                    scenario.weights = .localCopy(gigabytesPerSecond: try w.double("local_gbs", above: 0))
+                }
+            }
+        }
         if let s = try node.optional("sequence_length") {
             let v = try s.int()
             guard v >= 1 else { throw s.error(.invalidValue, "must be >= 1, got \(v)") }

@@ -11,7 +11,7 @@ public enum ScenarioRunner {
         _ scenario: Scenario, makePlanner: (PlannerSpec) throws -> any Planner, keepRuns: Bool = false,
         progress: ((Int, Int) -> Void)? = nil
     ) throws -> SimulationReport {
-        let costModel = scenario.makeCostModel()
+        var costModel = try scenario.makeCostModel()
         let planners = try scenario.planners.map { ($0, try makePlanner($0)) }
         var runs: [String: [PlannerRun]] = [:]
         let total = scenario.seeds.count * planners.count * scenario.settings.tokens
@@ -20,6 +20,7 @@ public enum ScenarioRunner {
         for seed in scenario.seeds {
             let schedule = try scenario.makeSchedule(seed: seed)
             devices = schedule.cluster.devices.map(\.id)
+            costModel = try scenario.makeCostModel(cluster: schedule.cluster)
             for (spec, planner) in planners {
                 let base = done
                 var run = Simulator.run(

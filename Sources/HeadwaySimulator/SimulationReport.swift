@@ -11,6 +11,15 @@ public struct PlannerReport: Sendable, Codable {
     public var prefill: Summary
     /// Steps where the placement in force broke a constraint or the planner found none (out of memory), all seeds.
     public var infeasibleSteps: Int
+    /// Mean over seeds of the time to generate every token: prefill plus every step, migrations, rebuilds and
+    /// restarts included; +inf when some seed could not go on (a step with no feasible placement), seconds.
+    public var totalTime: Double
+    /// The same, per seed.
+    public var totalTimePerSeed: [Double]
+    /// Sequences restarted (a device holding blocks left and the planner could not move them), all seeds.
+    public var restarts: Int
+    /// Weight bytes read locally by migrations (not in `migrationBytes`, which counts bytes crossing links).
+    public var migrationLocalBytes: Double
     public var migrations: Int
     public var migrationBytes: Double
     public var migrationDelay: Double
@@ -27,11 +36,18 @@ public struct PlannerReport: Sendable, Codable {
     public var cumulativeLatencyCurve: [Double]
     /// Mean of the largest per-device memory at each token, bytes.
     public var peakMemoryCurve: [Double]
+    /// Tokens at which some seed's step failed, and at which some seed restarted the sequence.
+    public var failedTokens: [Int]
+    public var restartTokens: [Int]
 
     enum CodingKeys: String, CodingKey {
         case planner, latency, prefill, migrations, utilization
         case meanLatencyAcrossSeeds = "mean_latency_across_seeds"
         case infeasibleSteps = "infeasible_steps"
+        case totalTime = "total_time_s"
+        case totalTimePerSeed = "total_time_per_seed_s"
+        case restarts
+        case migrationLocalBytes = "migration_local_bytes"
         case migrationBytes = "migration_bytes"
         case migrationDelay = "migration_delay_s"
         case peakMemory = "peak_memory_bytes"
@@ -40,6 +56,8 @@ public struct PlannerReport: Sendable, Codable {
         case latencyCurve = "latency_curve_s"
         case cumulativeLatencyCurve = "cumulative_latency_curve_s"
         case peakMemoryCurve = "peak_memory_curve_bytes"
+        case failedTokens = "failed_tokens"
+        case restartTokens = "restart_tokens"
     }
 
     public init(planner: String, runs: [PlannerRun]) {
@@ -48,6 +66,10 @@ public struct PlannerReport: Sendable, Codable {
         meanLatencyAcrossSeeds = Summary(runs.map { Summary($0.feasibleLatencies).mean })
         prefill = Summary(runs.compactMap(\.prefillLatency))
         infeasibleSteps = runs.reduce(0) { $0 + $1.infeasibleSteps }
+        totalTimePerSeed = runs.map(\.totalLatency)
+        totalTime = totalTimePerSeed.isEmpty ? .nan : totalTimePerSeed.reduce(0, +) / Double(totalTimePerSeed.count)
+        restarts = runs.reduce(0) { $0 + $1.restarts }
+        migrationLocalBytes = runs.reduce(0) { $0 + $1.records.reduce(0) { $0 + $1.migrationLocalBytes } }
         migrations = runs.reduce(0) { $0 + $1.records.reduce(0) { $0 + $1.migrations } }
         migrationBytes = runs.reduce(0) { $0 + $1.records.reduce(0) { $0 + $1.migrationBytes } }
         migrationDelay = runs.reduce(0) { $0 + $1.records.reduce(0) { $0 + $1.migrationDelay } }
@@ -85,6 +107,8 @@ public struct PlannerReport: Sendable, Codable {
             memoryCurve.append(peaks.isEmpty ? 0 : peaks.reduce(0, +) / Double(peaks.count))
         }
         latencyCurve = curve
+        failedTokens = (0..<tokens).filter { t in runs.contains { t < $0.records.count && !$0.records[t].feasible } }
+        restartTokens = (0..<tokens).filter { t in runs.contains { t < $0.records.count && $0.records[t].restarted } }
         cumulativeLatencyCurve = cumulative
         peakMemoryCurve = memoryCurve
     }

@@ -13,6 +13,10 @@ public struct SimulationSettings: Sendable, Hashable, Codable {
     public var replanOnViolation: Bool
     /// Keep the placement of every step in the result (for the reference result format; costly on long runs).
     public var recordPlacements: Bool
+    /// When the placement in force still uses a device that is gone after the planner was asked (a planner that
+    /// places once), restart the sequence: plan afresh on the devices left, load the moved blocks' weights and
+    /// prefill the prompt and every token generated so far again; that step pays for all of it.
+    public var restartOnDeparture: Bool = true
 
     public init(
         promptLength: Int, tokens: Int, replanInterval: Int = 1, replanOnViolation: Bool = true,
@@ -45,6 +49,14 @@ public struct TokenRecord: Sendable, Hashable, Codable {
     public var memory: [Double]
     /// Busy time over token latency, per device.
     public var utilization: [Double]
+    /// Weight bytes read locally by this step's migration (not in `migrationBytes`, which crossed links).
+    public var migrationLocalBytes: Double = 0
+    /// The sequence was restarted at this step (a device holding blocks left and the planner kept them there).
+    public var restarted: Bool = false
+    /// Time of that restart (weight loads and the prefill of prompt + generated tokens), in `latency`.
+    public var restartDelay: Double = 0
+    /// The horizon (tokens) the planner weighed this step's migration against, when it says (headway).
+    public var horizonTokens: Int?
     /// Wall-clock seconds the planner took at this step (0 when not re-planned).
     public var planSeconds: Double
     /// Why the step is infeasible (planner error or violated constraints).
@@ -53,7 +65,10 @@ public struct TokenRecord: Sendable, Hashable, Codable {
     public var placement: [Int]?
 
     enum CodingKeys: String, CodingKey {
-        case token, replanned, feasible, error, placement, memory, utilization, migrations
+        case token, replanned, feasible, error, placement, memory, utilization, migrations, restarted
+        case migrationLocalBytes = "migration_local_bytes"
+        case restartDelay = "restart_delay_s"
+        case horizonTokens = "horizon_tokens"
         case inferenceLatency = "inference_latency_s"
         case migrationDelay = "migration_delay_s"
         case latency = "latency_s"
@@ -78,8 +93,11 @@ public struct PlannerRun: Sendable, Codable {
     }
 
     public var infeasibleSteps: Int { records.lazy.filter { !$0.feasible }.count }
+    /// Steps where the sequence was restarted.
+    public var restarts: Int { records.lazy.filter(\.restarted).count }
     public var feasibleLatencies: [Double] { records.filter(\.feasible).map(\.latency) }
-    /// Latency of a complete generation: prefill plus every step (inf if any step is infeasible).
+    /// Time of a complete generation: prefill plus every step, migrations, rebuilds and restarts included (inf if any
+    /// step is infeasible: the sequence could not go on).
     public var totalLatency: Double {
         records.reduce(prefillLatency ?? 0) { $0 + ($1.feasible ? $1.latency : .infinity) }
     }
@@ -100,8 +118,10 @@ public enum Simulator {
         var current: Placement?
         var prefill: Double?
         let n = schedule.cluster.count
+        var tracker = ClusterChangeTracker()
         for t in 0..<settings.tokens {
             let state = schedule.state(at: t)
+            tracker.observe(state)
             let position = TokenPosition(promptLength: settings.promptLength, generated: t)
             var due = current == nil || t % max(settings.replanInterval, 1) == 0
             var evaluation: Evaluation? = nil
@@ -116,7 +136,10 @@ public enum Simulator {
                 memory: Array(repeating: 0, count: n), utilization: Array(repeating: 0, count: n), planSeconds: 0,
                 error: nil, placement: nil)
             if due {
-                let request = PlanningRequest(costModel: costModel, state: state, position: position, previous: current)
+                var request = PlanningRequest(
+                    costModel: costModel, state: state, position: position, previous: current,
+                    remainingTokens: settings.tokens - t)
+                request.tokensPerChange = tracker.tokensPerChange
                 let start = clock.now
                 let result: Result<Plan, PlannerError>
                 do throws(PlannerError) { result = .success(try planner.plan(request)) } catch { result = .failure(error) }
@@ -131,10 +154,41 @@ public enum Simulator {
                     record.migrationDelay = plan.migrationDelay.value
                     record.migrations = plan.migrated.count
                     record.migrationBytes = plan.migrationBytes.value
+                    record.migrationLocalBytes = plan.migrationLocalBytes.value
+                    record.horizonTokens = plan.notes["horizon_tokens"].map { Int($0) }
                 case .failure(let error):
                     record.error = error.message
                     // The placement in force (if any) stays; the step is infeasible.
                     if let placement = current { evaluation = costModel.evaluate(placement, on: state, at: position) }
+                }
+            }
+            // A placement that still uses a departed device after the planner was asked: restart the sequence.
+            if settings.restartOnDeparture, due, let placement = current, let e = evaluation,
+                e.violations.contains(where: { if case .unreachable = $0 { true } else { false } })
+            {
+                let request = PlanningRequest(
+                    costModel: costModel, state: state, position: position, previous: nil, remainingTokens: settings.tokens - t)
+                let start = clock.now
+                let fresh = try? planner.plan(request)
+                record.planSeconds += (clock.now - start).inSeconds
+                if let fresh, fresh.evaluation.isFeasible {
+                    // Nothing of the old caches is kept: the moved blocks' weights are loaded (as a migration with
+                    // empty caches), then prompt + generated tokens are prefilled again under the new placement.
+                    let empty = TokenPosition(promptLength: 0, generated: 0)
+                    let load = costModel.migrationDelay(from: placement, to: fresh.placement, on: state, at: empty).value
+                    let prefillAgain = costModel.prefillLatency(
+                        fresh.placement, on: state, promptLength: settings.promptLength + t)?.value ?? 0
+                    record.restarted = true
+                    record.error = nil
+                    record.restartDelay = load + prefillAgain
+                    record.migrationDelay = 0
+                    record.migrations = fresh.placement.moved(from: placement).count
+                    record.migrationBytes = costModel.migrationBytes(
+                        from: placement, to: fresh.placement, on: state, at: empty).value
+                    record.migrationLocalBytes = costModel.migrationLocalBytes(
+                        from: placement, to: fresh.placement, on: state, at: empty).value
+                    current = fresh.placement
+                    evaluation = fresh.evaluation
                 }
             }
             if let e = evaluation {
@@ -142,7 +196,7 @@ public enum Simulator {
                 record.communication = e.communication.value
                 record.networkBytes = e.networkBytes.value
                 record.memory = e.memoryUsed.map(\.value)
-                let total = e.latency.value + record.migrationDelay
+                let total = e.latency.value + record.migrationDelay + record.restartDelay
                 record.utilization = e.busy.map { total > 0 && total.isFinite ? $0.value / total : 0 }
                 record.feasible = e.isFeasible && record.error == nil
                 record.latency = record.feasible ? total : .infinity

@@ -27,7 +27,7 @@ struct PlacementOptions: ParsableArguments {
         guard token >= 0 else { throw CLIError(description: "--token must be >= 0, got \(token)") }
         s.settings.tokens = max(s.settings.tokens, token + 1)
         let schedule = try s.makeSchedule(seed: seed ?? s.seeds.first ?? 1)
-        return (s, s.makeCostModel(), schedule.state(at: token), TokenPosition(promptLength: s.settings.promptLength, generated: token))
+        return (s, try s.makeCostModel(cluster: schedule.cluster), schedule.state(at: token), TokenPosition(promptLength: s.settings.promptLength, generated: token))
     }
 }
 

@@ -7,7 +7,7 @@ import HeadwaySimulator
 struct Study: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Reproduce the studies: planners against the optimum, layer-based baselines, SplitLLM.",
-        subcommands: [StudySmallScale.self, StudyMediumScale.self, StudySplitLLM.self])
+        subcommands: [StudySmallScale.self, StudyMediumScale.self, StudySplitLLM.self, StudyChurn.self])
 }
 
 enum StudyFormat: String, ExpressibleByArgument, CaseIterable {

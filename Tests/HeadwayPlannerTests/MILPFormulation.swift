@@ -174,23 +174,21 @@ enum MILPFormulation {
                 // The residual stream to the projection.
                 if d != c { m.atLeast([(z, 1), (x[P][d], -transfer(r, from: c, to: d))], 0) }
             }
-            // Migration: the slowest source link (its moves in sequence), or the slowest rebuild.
+            // Migration: the busiest directed link plus the busiest device (sums of the moves' charges).
             if let previous = r.previous {
-                let mig = m.column(.continuous, cost: 1, upper: .infinity)
-                var bySource: [Int: [(Int, Double)]] = [:]
+                let net = m.column(.continuous, cost: 1, upper: .infinity)
+                let dev = m.column(.continuous, cost: 1, upper: .infinity)
+                let base = MigrationLedger.deviceBase(state)
+                var byResource: [Int: [(Int, Double)]] = [:]
                 for b in 0..<B {
                     for d in online where d != previous[b] {
-                        var next = previous
-                        next[b] = d
-                        let cost = cm.migrationDelay(from: previous, to: next, on: state, at: r.position).value * scale
-                        if state.online[previous[b]] {
-                            bySource[previous[b], default: []].append((x[b][d], -cost))
-                        } else {
-                            m.atLeast([(mig, 1), (x[b][d], -cost)], 0)
-                        }
+                        let c = decode.migrationCharges(ofBlock: b, from: previous[b], to: d, on: state, at: r.position)
+                        var perResource: [Int: Double] = [:]
+                        for charge in c.charges { perResource[charge.resource, default: 0] += charge.seconds * scale }
+                        for (res, v) in perResource { byResource[res, default: []].append((x[b][d], -v)) }
                     }
                 }
-                for (_, terms) in bySource { m.atLeast([(mig, 1)] + terms, 0) }
+                for (res, terms) in byResource { m.atLeast([(res < base ? net : dev, 1)] + terms, 0) }
             }
         }
         guard let (objective, values) = m.solve() else { return nil }
