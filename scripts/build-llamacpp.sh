@@ -43,38 +43,49 @@ if [ ! -f "$src/vendor/llama.cpp/CMakeLists.txt" ]; then
 fi
 llama="$src/vendor/llama.cpp"
 
-build() {  # name, cmake flags...
+configure() {  # name, cmake flags...
     local name="$1"; shift
     local dir="$out/$name"
-    if [ -x "$dir/bin/llama-bench" ] && [ -x "$dir/bin/llama-server" ] && [ -e "$dir/bin/rpc-server" ]; then
-        echo "== $name: already built ($dir/bin)" >&2
-        return
-    fi
+    mkdir -p "$dir/bin"
+    [ -f "$dir/build/build.ninja" ] && return
     echo "== $name: configuring" >&2
     cmake -S "$llama" -B "$dir/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
         -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=ON \
         -DLLAMA_BUILD_SERVER=ON "$@" >"$dir.configure.log" 2>&1 || { tail -30 "$dir.configure.log" >&2; exit 1; }
+}
+
+build() {  # name, targets... ("rpc-server" stands for the RPC server whatever this version calls it)
+    local name="$1"; shift
+    local dir="$out/$name" targets=() t
     # The RPC server target was renamed across versions.
-    local rpc=rpc-server
-    local targets
-    targets="$(ninja -C "$dir/build" -t targets all 2>/dev/null || true)"
-    if grep -q '^ggml-rpc-server:' <<<"$targets"; then rpc=ggml-rpc-server; fi
-    echo "== $name: building llama-bench llama-server $rpc with $jobs jobs" >&2
-    ninja -C "$dir/build" -j "$jobs" llama-bench llama-server "$rpc" >"$dir.build.log" 2>&1 \
-        || { tail -30 "$dir.build.log" >&2; exit 1; }
-    mkdir -p "$dir/bin"
-    cp "$dir/build/bin/llama-bench" "$dir/build/bin/llama-server" "$dir/bin/"
-    cp "$dir/build/bin/$rpc" "$dir/bin/$rpc"
-    [ "$rpc" = rpc-server ] || ln -sf "$rpc" "$dir/bin/rpc-server"
+    local rpc=rpc-server all
+    all="$(ninja -C "$dir/build" -t targets all 2>/dev/null || true)"
+    if grep -q '^ggml-rpc-server:' <<<"$all"; then rpc=ggml-rpc-server; fi
+    for t in "$@"; do
+        [ -x "$dir/bin/$t" ] && continue
+        [ "$t" = rpc-server ] && targets+=("$rpc") || targets+=("$t")
+    done
+    [ "${#targets[@]}" -eq 0 ] && return
+    echo "== $name: building ${targets[*]} with $jobs jobs" >&2
+    ninja -C "$dir/build" -j "$jobs" "${targets[@]}" >>"$dir.build.log" 2>&1 || { tail -30 "$dir.build.log" >&2; exit 1; }
+    for t in "${targets[@]}"; do cp "$dir/build/bin/$t" "$dir/bin/$t"; done
+    if [ "$rpc" != rpc-server ] && [ -x "$dir/bin/$rpc" ]; then ln -sf "$rpc" "$dir/bin/rpc-server"; fi
     echo "== $name: $dir/bin" >&2
 }
 
+native_flags=(-DGGML_NATIVE=ON -DGGML_RPC=ON)
+avx2_flags=(-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF
+    -DGGML_AVX512_VBMI=OFF -DGGML_AVX512_VNNI=OFF -DGGML_AVX512_BF16=OFF -DGGML_AVX_VNNI=OFF -DGGML_RPC=ON)
 case "$which_builds" in
-    native|all) build native -DGGML_NATIVE=ON -DGGML_RPC=ON ;;&
-    avx2|all) build avx2 -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
-        -DGGML_AVX512=OFF -DGGML_AVX512_VBMI=OFF -DGGML_AVX512_VNNI=OFF -DGGML_AVX512_BF16=OFF -DGGML_AVX_VNNI=OFF \
-        -DGGML_RPC=ON ;;
-    native|avx2|all) ;;
+    native) builds=(native) ;;
+    avx2) builds=(avx2) ;;
+    all) builds=(native avx2) ;;
     *) echo "usage: $0 [native|avx2|all]" >&2; exit 2 ;;
 esac
+for b in "${builds[@]}"; do
+    if [ "$b" = native ]; then configure native "${native_flags[@]}"; else configure avx2 "${avx2_flags[@]}"; fi
+done
+# The benchmark first for every build, the server (the slowest to compile) last.
+for b in "${builds[@]}"; do build "$b" llama-bench rpc-server; done
+for b in "${builds[@]}"; do build "$b" llama-server; done
 ls -l "$out"/*/bin/ 2>/dev/null | sed 's/^/  /' >&2

@@ -24,10 +24,11 @@ import Testing
         var stderr: String
     }
 
-    static func run(_ arguments: [String]) throws -> Output {
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Output {
         let p = Process()
         p.executableURL = binary
         p.arguments = arguments
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         p.currentDirectoryURL = repo
         let out = Pipe()
         let err = Pipe()
@@ -125,5 +126,23 @@ import Testing
         #expect(json["tokens"] as? [Int] == [7042, 30, 198, 198, 504, 1797, 1918, 553, 253, 2155])
         #expect((json["text"] as? String)?.hasPrefix(" Paris.") == true)
         #expect((json["decode_tokens_per_second"] as? Double ?? 0) > 0)
+    }
+
+    /// The same greedy tokens with every kernel set this CPU runs (chosen by --kernels, or by HEADWAY_KERNELS); a set
+    /// the CPU lacks is refused with `unsupported-cpu`, never run. The portable set runs everywhere.
+    @Test(.enabled(if: TestModel.isEnabled), arguments: ["portable", "avx2", "avx512-vnni", "neon"], [false, true])
+    func everyKernelSetGivesLlamaCppGreedyTokens(kernels: String, throughEnvironment: Bool) throws {
+        var arguments = ["generate", "--model", try TestModel.requiredPath(), "--kv-cache", "f16", "--max-tokens", "10",
+                         "--format", "json", "The capital of France is"]
+        if !throughEnvironment { arguments += ["--kernels", kernels] }
+        let r = try Self.run(arguments, environment: throughEnvironment ? ["HEADWAY_KERNELS": kernels] : [:])
+        if r.status != 0 {
+            #expect(kernels != "portable", "\(r.stderr)")
+            #expect(r.stderr.contains("unsupported-cpu") && r.stderr.contains(kernels), "\(r.stderr)")
+            return
+        }
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        #expect(json["kernels"] as? String == kernels)
+        #expect(json["tokens"] as? [Int] == [7042, 30, 198, 198, 504, 1797, 1918, 553, 253, 2155], "\(kernels)")
     }
 }
