@@ -31,6 +31,9 @@ struct BenchLlamaCpp: ParsableCommand {
     @Option(help: "Comparisons, comma-separated: OURS:THEIRS with OURS a kernel set or 'best' and THEIRS a llama.cpp build.")
     var pairs: String = "avx2:avx2,best:native"
 
+    @Option(help: "llama-bench's flash attention setting (-fa): on, off or auto (its default).")
+    var flashAttn: String = "auto"
+
     @Flag(help: "Print JSON.")
     var json = false
 
@@ -63,6 +66,9 @@ struct BenchLlamaCpp: ParsableCommand {
 
     func validate() throws {
         guard runs >= 1 else { throw ValidationError("--runs must be ≥ 1, got \(runs)") }
+        guard ["on", "off", "auto"].contains(flashAttn) else {
+            throw ValidationError("--flash-attn must be on, off or auto, got '\(flashAttn)'")
+        }
         let t = try parsedTests()
         for test in t where test.prompt + test.generate > modelOptions.context {
             throw ValidationError("--tests: \(test.name) exceeds --context \(modelOptions.context)")
@@ -75,7 +81,7 @@ struct BenchLlamaCpp: ParsableCommand {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = ["-m", modelOptions.model, "-t", String(modelOptions.threads), "-p", String(test.prompt),
-                       "-n", String(test.generate), "-r", "1", "-o", "json"]
+                       "-n", String(test.generate), "-r", "1", "-fa", flashAttn, "-o", "json"]
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
@@ -148,6 +154,7 @@ struct BenchLlamaCpp: ParsableCommand {
         if json {
             let report: [String: Any] = [
                 "model": modelOptions.model, "threads": modelOptions.threads, "kv_cache": "f16",
+                "llamacpp_flash_attn": flashAttn,
                 "cpu_features": CPUFeatures.description, "llamacpp_version": llamacppVersion(), "results": rows,
             ]
             let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted])
