@@ -10,12 +10,11 @@ let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio
 // Cluster authentication and link encryption (HeadwayRuntimeNIO only): HMAC-SHA256, HKDF, ChaCha20-Poly1305.
 let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
 
-/// Kernels must be built for a CPU with AVX2 + FMA: `SIMD16<Float>` FMA otherwise lowers to per-lane libm calls (15x slower).
-/// The engine is built for `cascadelake` (AVX-512 F/BW/DQ/VL + VNNI: Intel Cascade Lake / Ice Lake and later, AMD Zen 4
-/// and later), for the `vpdpbusd` dot kernels. The binary needs those features: `LlamaModel` checks them at load
-/// (`CPUFeatures.check()`) and throws `unsupported-cpu` rather than crashing with SIGILL.
-let kernelSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "cascadelake"])]
-
+/// Every module is built for the baseline instruction set of its architecture (no `-target-cpu`): a module built for a
+/// newer CPU leaks those instructions into the whole binary (the linker keeps one copy of each generic
+/// specialisation, e.g. the standard library's sort, whichever module compiled it). The hot kernels live in the C
+/// target `CHeadwayKernels`, one function per instruction set (`__attribute__((target(...)))`: AVX-512 VNNI, AVX2 +
+/// FMA + F16C, NEON, portable), chosen once at load from CPUID (`KernelSet`).
 /// The `headway` executable carries the Swift runtime and Foundation inside it (Linux): as shared libraries they add
 /// ~7 MB of resident memory (each library's touched pages, relocations and data), linked in they add ~2 MB.
 /// - `-static-stdlib` when compiling makes the imported runtime modules name their static archives (and those archives'
@@ -61,7 +60,9 @@ let package = Package(
         // GLPK's C API, for the independent MILP check of the exact planner (tests only). No glpk.pc in Debian.
         .systemLibrary(name: "CGLPK", path: "Sources/CGLPK", providers: [.apt(["libglpk-dev"])]),
         .target(name: "HeadwaySimulator", dependencies: ["HeadwayCore", "HeadwayPlanner", yams]),
-        .target(name: "HeadwayEngine", dependencies: ["HeadwayCore", "HeadwayGGUF"], swiftSettings: kernelSettings),
+        // The hot kernels, in C: one variant per instruction set, dispatched at load (see above).
+        .target(name: "CHeadwayKernels", path: "Sources/CHeadwayKernels"),
+        .target(name: "HeadwayEngine", dependencies: ["HeadwayCore", "HeadwayGGUF", "CHeadwayKernels"]),
         // Coordinator and worker state machines, wire format, migration, in-process transport (no networking).
         .target(name: "HeadwayRuntime", dependencies: ["HeadwayCore", "HeadwayGGUF", "HeadwayPlanner", "HeadwayEngine"]),
         // The SwiftNIO TCP transport and worker server beside it.
@@ -86,7 +87,6 @@ let package = Package(
             dependencies: ["HeadwayCore", "HeadwayPlanner", "HeadwayEngine", "HeadwayRuntime", "HeadwayRuntimeNIO",
                            "HeadwayTestSupport"]),
         .testTarget(
-            name: "HeadwayEngineTests", dependencies: ["HeadwayCore", "HeadwayGGUF", "HeadwayEngine", "HeadwayTestSupport"],
-            swiftSettings: kernelSettings),
+            name: "HeadwayEngineTests", dependencies: ["HeadwayCore", "HeadwayGGUF", "HeadwayEngine", "HeadwayTestSupport"]),
     ]
 )

@@ -18,7 +18,7 @@ HEADWAY="${HEADWAY:-$root/.build/release/headway}"
 MODEL="${MODEL:-$root/models/SmolLM2-135M-Instruct.Q4_1.gguf}"
 RATE="${RATE:-100mbit}"
 DELAY_MS="${DELAY_MS:-1}"
-CPU_SHARES="${CPU_SHARES:-1 0.8 0.8}"
+CPU_SHARES="${CPU_SHARES:-1 0.6 0.6}"
 OUT="${OUT:-$root/out/emulation}"
 N_FILE=/tmp/headway-emulation.n
 

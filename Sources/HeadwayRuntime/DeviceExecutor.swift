@@ -63,7 +63,7 @@ public final class DeviceExecutor: @unchecked Sendable {
             throw RuntimeError(.incompatible, "\(model.file.name): no model shape: \(error)")
         }
         info = WorkerInfo(name: name, threads: threads, memoryBytes: memoryBytes ?? Self.availableMemory(),
-                          kernels: CPUFeatures.missing.isEmpty ? "avx512-vnni" : "unsupported", modelFingerprint: model.fingerprint)
+                          kernels: KernelSet.active.rawValue, modelFingerprint: model.fingerprint)
         workspace = ExecutorWorkspace(c, tokens: maxTokens, capacity: 1, threads: threads)
     }
 

@@ -6,5 +6,5 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure performance.",
-        subcommands: [BenchPlanner.self, BenchEngine.self, BenchCluster.self])
+        subcommands: [BenchPlanner.self, BenchEngine.self, BenchLlamaCpp.self, BenchCluster.self])
 }

@@ -89,6 +89,8 @@ struct BenchEngine: ParsableCommand {
         func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
         var report: [String: Any] = [
             "model": modelOptions.model,
+            "kernels": KernelSet.active.rawValue,
+            "cpu_features": CPUFeatures.description,
             "threads": modelOptions.threads,
             "context": modelOptions.context,
             "prompt_tokens": promptTokens,

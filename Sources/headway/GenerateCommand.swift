@@ -23,12 +23,20 @@ struct ModelOptions: ParsableArguments {
         valueName: "format"))
     var kvCache: String = KVCacheFormat.standard.description
 
+    @Option(help: ArgumentHelp(
+        "Kernel set: avx512-vnni, avx2, portable or neon (default: $HEADWAY_KERNELS if set, else the best this CPU runs).",
+        valueName: "set"))
+    var kernels: String?
+
     /// The parsed `--kv-cache` (checked by `validate`).
     var cacheFormat: KVCacheFormat { KVCacheFormat(kvCache) ?? .standard }
 
     func validate() throws {
         guard KVCacheFormat(kvCache) != nil else {
             throw ValidationError("--kv-cache '\(kvCache)' is not a format: use f16, q8_0 or q8_0:SINKS:RECENT (e.g. \(KVCacheFormat.standard))")
+        }
+        if let kernels {
+            do { _ = try KernelSet.named(kernels) } catch { throw ValidationError("--kernels: \(error.message)") }
         }
         guard threads >= 1 && threads <= 64 else { throw ValidationError("--threads must be in 1...64, got \(threads)") }
         guard context >= 1 else { throw ValidationError("--context must be positive, got \(context)") }
@@ -41,6 +49,7 @@ struct ModelOptions: ParsableArguments {
     func load() throws -> LlamaModel {
         let loaded: LlamaModel
         do {
+            if let kernels { try KernelSet.use(try KernelSet.named(kernels)) }
             loaded = try LlamaModel(path: model)
         } catch {
             throw ValidationError("\(error)")
@@ -143,6 +152,7 @@ struct Generate: ParsableCommand {
         case .json:
             let output = Output(
                 prompt_tokens: promptTokens.count, tokens: result.tokens.map(Int.init), text: generated,
+                kernels: KernelSet.active.rawValue,
                 decode_tokens_per_second: result.decodeTokensPerSecond,
                 prefill_tokens_per_second: result.prefillTokensPerSecond)
             let encoder = JSONEncoder()
@@ -191,6 +201,8 @@ struct Generate: ParsableCommand {
         var prompt_tokens: Int
         var tokens: [Int]
         var text: String
+        /// The kernel set that ran (`KernelSet`).
+        var kernels: String
         var decode_tokens_per_second: Double
         var prefill_tokens_per_second: Double
     }

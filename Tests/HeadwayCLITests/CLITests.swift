@@ -24,10 +24,11 @@ import Testing
         var stderr: String
     }
 
-    static func run(_ arguments: [String]) throws -> Output {
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Output {
         let p = Process()
         p.executableURL = binary
         p.arguments = arguments
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         p.currentDirectoryURL = repo
         let out = Pipe()
         let err = Pipe()
@@ -216,5 +217,31 @@ import Testing
         #expect(recoveries.count == 1, "\(log)")
         #expect((recoveries.first?["detection_ms"] as? Double ?? 1e9) < 1000)
         #expect(log.contains("lost at token"))
+    }
+
+    /// The same greedy tokens with every kernel set this CPU runs (chosen by --kernels, or by HEADWAY_KERNELS): with
+    /// the flag, all 128 tokens of llama.cpp's reference run (its text), with the variable the first 10. A set the CPU
+    /// lacks is refused with `unsupported-cpu`, never run. The portable set runs everywhere.
+    @Test(.enabled(if: TestModel.isEnabled), arguments: ["portable", "avx2", "avx512-vnni", "neon"], [false, true])
+    func everyKernelSetGivesLlamaCppGreedyTokens(kernels: String, throughEnvironment: Bool) throws {
+        let fixture = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: TestModel.fixture("smollm2/llamacpp-reference.json"))) as! [String: Any]
+        let reference = (fixture["cases"] as! [[String: Any]])[0]
+        let tokens = throughEnvironment ? 10 : 128
+        var arguments = ["generate", "--model", try TestModel.requiredPath(), "--kv-cache", "f16", "--max-tokens", String(tokens),
+                         "--format", "json", reference["prompt"] as! String]
+        if !throughEnvironment { arguments += ["--kernels", kernels] }
+        let r = try Self.run(arguments, environment: throughEnvironment ? ["HEADWAY_KERNELS": kernels] : [:])
+        if r.status != 0 {
+            #expect(kernels != "portable", "\(r.stderr)")
+            #expect(r.stderr.contains("unsupported-cpu") && r.stderr.contains(kernels), "\(r.stderr)")
+            return
+        }
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        #expect(json["kernels"] as? String == kernels)
+        #expect((json["tokens"] as? [Int])?.prefix(10).elementsEqual(reference["greedy_first_10"] as! [Int]) == true, "\(kernels)")
+        if !throughEnvironment {
+            #expect(json["text"] as? String == reference["greedy_128_text"] as? String, "\(kernels)")
+        }
     }
 }

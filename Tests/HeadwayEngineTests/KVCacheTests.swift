@@ -30,7 +30,9 @@ import Testing
     @Test func q8Kernels_matchTheirReferences() {
         for seed in 0..<20 {
             let x = Self.row(seed)
-            #expect(Kernels.quantizeQ8_0(x) == Kernels.quantizeQ8_0Reference(x))
+            for set in KernelSet.available {
+                #expect(Kernels.quantizeQ8_0(x, kernels: set) == Kernels.quantizeQ8_0Reference(x), "\(set)")
+            }
             let q = Kernels.quantizeQ8_0(x)
             var fast = Self.row(seed + 100), slow = fast
             Kernels.addScaledQ8_0(q, scale: 0.37, into: &fast)
@@ -88,10 +90,13 @@ import Testing
         let c = Self.cache(format, positions: n, capacity: 80)
         for length in [1, 2, 3, 9, 16, 17, 24, 25, 33, 48, 63, 64, 69, 70] {
             let q = Self.row(1000 + length)
-            let fast = c.attention(query: q, length: length)
             let slow = Self.referenceAttention(c, query: q, length: length)
-            let diff = zip(fast, slow).map { abs($0 - $1) }.max()!
-            #expect(diff <= 1e-4, "\(format) length \(length): max diff \(diff)")
+            // Every kernel set the CPU runs, each against the reference.
+            for set in KernelSet.available {
+                let fast = c.attention(query: q, length: length, kernels: set)
+                let diff = zip(fast, slow).map { abs($0 - $1) }.max()!
+                #expect(diff <= 1e-4, "\(format) length \(length) kernels \(set): max diff \(diff)")
+            }
         }
     }
 

@@ -13,20 +13,26 @@ import Testing
         }
         // Scores spread over the whole range that matters, including some far below the maximum (e^x underflows).
         // Tolerance: e^x within a few ulp, and the sum in 16 lanes instead of one (the common 1 / sum moves ~1e-6).
-        var fast = (0..<count).map { i in i % 7 == 3 ? -120 * next() : 30 * next() - 15 }
-        var slow = fast
-        fast.withUnsafeMutableBufferPointer { Kernels.softmax($0.baseAddress!, count: count) }
+        let input = (0..<count).map { i in i % 7 == 3 ? -120 * next() : 30 * next() - 15 }
+        var slow = input
         slow.withUnsafeMutableBufferPointer { Kernels.softmaxReference($0.baseAddress!, count: count) }
-        for i in 0..<count {
-            #expect(abs(fast[i] - slow[i]) <= 2e-6 * max(slow[i], 1e-30) + 1e-37, "count \(count), element \(i): \(fast[i]) vs \(slow[i])")
+        for set in KernelSet.available {
+            var fast = input
+            fast.withUnsafeMutableBufferPointer { Kernels.softmax($0.baseAddress!, count: count, kernels: set) }
+            for i in 0..<count {
+                #expect(abs(fast[i] - slow[i]) <= 2e-6 * max(slow[i], 1e-30) + 1e-37,
+                        "\(set): count \(count), element \(i): \(fast[i]) vs \(slow[i])")
+            }
+            #expect(abs(fast.reduce(0, +) - 1) < 1e-5)
         }
-        #expect(abs(fast.reduce(0, +) - 1) < 1e-5)
     }
 
     @Test func extremeInputsGiveNoNaNOrCrash() {
-        var x: [Float] = [0, -.infinity, -1e30, -87.2, -87.4, -200] + [Float](repeating: -3, count: 20)
-        x.withUnsafeMutableBufferPointer { Kernels.softmax($0.baseAddress!, count: $0.count) }
-        #expect(x.allSatisfy { $0.isFinite && $0 >= 0 })
-        #expect(x[1] == 0 && x[2] == 0 && x[5] == 0)
+        for set in KernelSet.available {
+            var x: [Float] = [0, -.infinity, -1e30, -87.2, -87.4, -200] + [Float](repeating: -3, count: 20)
+            x.withUnsafeMutableBufferPointer { Kernels.softmax($0.baseAddress!, count: $0.count, kernels: set) }
+            #expect(x.allSatisfy { $0.isFinite && $0 >= 0 }, "\(set)")
+            #expect(x[1] == 0 && x[2] == 0 && x[5] == 0, "\(set)")
+        }
     }
 }

@@ -72,10 +72,8 @@ public struct KVCache: Sendable, Equatable {
         }
         let base = slot(of: p)! * headDim
         let (k, v) = (storage.keys, storage.values)
-        for i in 0..<headDim {
-            k[base + i] = Float16(key[i])
-            v[base + i] = Float16(value[i])
-        }
+        Kernels.storeHalves(key, count: headDim, into: k + base)
+        Kernels.storeHalves(value, count: headDim, into: v + base)
         count += 1
     }
 
@@ -88,13 +86,13 @@ public struct KVCache: Sendable, Equatable {
     }
 
     /// Softmax attention of one query (`headDim` floats, rounded to F16 as the engine does) over the first `length`
-    /// positions, with the engine's kernel (plain-vector form, for tests).
-    public func attention(query: [Float], length: Int) -> [Float] {
+    /// positions, with the engine's kernel (`kernels`, or the set in use; plain-vector form, for tests).
+    public func attention(query: [Float], length: Int, kernels: KernelSet? = nil) -> [Float] {
         precondition(query.count == headDim && length >= 1 && length <= count)
         let q = query.map { Float(Float16($0)) }
         var scores = [Float](repeating: 0, count: length)
         var out = [Float](repeating: 0, count: headDim)
-        view().attend(query: q, length: length, scores: &scores, out: &out)
+        Kernels.attend(view(), query: q, length: length, scores: &scores, out: &out, kernels: kernels)
         return out
     }
 
@@ -106,10 +104,8 @@ public struct KVCache: Sendable, Equatable {
         let (k, v) = (storage.keys, storage.values)
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * hd) { tmp in
             let t = tmp.baseAddress!
-            for i in 0..<hd {
-                t[i] = Float(k[base + i])
-                t[hd + i] = Float(v[base + i])
-            }
+            Kernels.loadHalves(k + base, count: hd, into: t)
+            Kernels.loadHalves(v + base, count: hd, into: t + hd)
             packRow(p, key: t, value: t + hd)
         }
         packedEnd = p + 1

@@ -74,100 +74,14 @@ public struct KVCacheView: @unchecked Sendable {
     /// q arrives rounded to F16 (the K cache's type), the softmax runs in F32, and the probabilities are rounded to
     /// F16 before they weight the values. Q8_0 rows enter as their exact values `d · q` in F32.
     ///
-    /// Speed (measured with `perf`: the per-row horizontal sums and the row-after-row read-modify-write of `out`
-    /// were most of the attention time): scores are computed 16 positions at a time (16 dot-product vectors folded
-    /// into one vector of 16 sums), and the weighted sum of values runs one 16-number slice of the output at a time
-    /// over all positions, in 4 independent register accumulators. `attendReference` is the plain per-row form.
+    /// Runs in the kernel set's C code (`Kernels.attend`): the weighted sum of values runs 32 output numbers at a time
+    /// over all positions, in register accumulators. `attendReference` is the plain per-row form.
     /// - Parameters:
     ///   - scores: at least `length` floats of scratch.
     ///   - out: `headDim` floats.
     @inline(__always)
     func attend(query: UnsafePointer<Float>, length: Int, scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
-        let hd = headDim
-        guard hd % 32 == 0 else {
-            attendReference(query: query, length: length, scores: scores, out: out)
-            return
-        }
-        let scale = 1 / Float(hd).squareRoot()
-        let qr = UnsafeRawPointer(query)
-        let rowBytes = KVCacheFormat.packedRowBytes(headDim: hd)
-        let list = runs(length: length)
-        let vectors = hd / 16, blocks = hd / 32
-        let sv = UnsafeMutableRawPointer(scores)
-        for r in 0..<list.count {
-            let run = list[r]
-            var j = run.positions.lowerBound
-            let end = run.positions.upperBound
-            if let slot = run.slot {
-                let stride = 2 * hd
-                var row = keys! + stride * slot
-                while j + 16 <= end {
-                    let s = Kernels.dots16F16(row, stride: stride, qr, vectors: vectors)
-                    sv.storeBytes(of: s * scale, toByteOffset: 4 * j, as: SIMD16<Float>.self)
-                    j += 16
-                    row += 16 * stride
-                }
-                while j < end {
-                    scores[j] = Lanes.sum(Kernels.dotVectorF16(row, qr, vectors: vectors)) * scale
-                    j += 1
-                    row += stride
-                }
-            } else {
-                var row = packedKeys! + rowBytes * j
-                while j + 16 <= end {
-                    let s = Kernels.dots16Q8_0(row, stride: rowBytes, qr, blocks: blocks)
-                    sv.storeBytes(of: s * scale, toByteOffset: 4 * j, as: SIMD16<Float>.self)
-                    j += 16
-                    row += 16 * rowBytes
-                }
-                while j < end {
-                    scores[j] = Lanes.sum(Kernels.dotVectorQ8_0(row, qr, blocks: blocks)) * scale
-                    j += 1
-                    row += rowBytes
-                }
-            }
-        }
-        Kernels.softmax(scores, count: length)
-        Kernels.roundToHalf(scores, count: length)
-        let o = UnsafeMutableRawPointer(out)
-        for c in 0..<vectors {
-            var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
-            for r in 0..<list.count {
-                let run = list[r]
-                var j = run.positions.lowerBound
-                let end = run.positions.upperBound
-                if let slot = run.slot {
-                    let stride = 2 * hd
-                    var row = values! + stride * slot + 32 * c
-                    while j + 4 <= end {
-                        a0.addProduct(SIMD16(repeating: scores[j]), Lanes.float(row.loadUnaligned(as: SIMD16<Float16>.self)))
-                        a1.addProduct(SIMD16(repeating: scores[j + 1]), Lanes.float(row.loadUnaligned(fromByteOffset: stride, as: SIMD16<Float16>.self)))
-                        a2.addProduct(SIMD16(repeating: scores[j + 2]), Lanes.float(row.loadUnaligned(fromByteOffset: 2 * stride, as: SIMD16<Float16>.self)))
-                        a3.addProduct(SIMD16(repeating: scores[j + 3]), Lanes.float(row.loadUnaligned(fromByteOffset: 3 * stride, as: SIMD16<Float16>.self)))
-                        j += 4
-                        row += 4 * stride
-                    }
-                    while j < end {
-                        a0.addProduct(SIMD16(repeating: scores[j]), Lanes.float(row.loadUnaligned(as: SIMD16<Float16>.self)))
-                        j += 1
-                        row += stride
-                    }
-                } else {
-                    // Slice c of a row is half c % 2 of block c / 2.
-                    var block = packedValues! + rowBytes * j + 34 * (c / 2)
-                    let lanes = 2 + 16 * (c % 2)
-                    while j < end {
-                        let d = Float(block.loadUnaligned(as: Float16.self))
-                        a0.addProduct(SIMD16(repeating: scores[j] * d),
-                                      Lanes.float(Lanes.int32(block.loadUnaligned(fromByteOffset: lanes, as: SIMD16<Int8>.self))))
-                        swap(&a0, &a1)
-                        j += 1
-                        block += rowBytes
-                    }
-                }
-            }
-            o.storeBytes(of: (a0 + a1) + (a2 + a3), toByteOffset: 64 * c, as: SIMD16<Float>.self)
-        }
+        Kernels.attend(self, query: query, length: length, scores: scores, out: out)
     }
 
     /// The plain form of `attend`: one dot product and one scaled row addition per cached position, with the

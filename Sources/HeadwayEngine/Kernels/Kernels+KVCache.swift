@@ -1,21 +1,52 @@
-/// Kernels for the K/V cache: storing a row in Q8_0, and accumulating probability-weighted value rows.
+import CHeadwayKernels
+
+/// Kernels for the K/V cache: storing rows in F16 and Q8_0, attention, and accumulating probability-weighted value rows.
 /// Each has a plain reference form (`…Reference`) the tests hold it to.
 extension Kernels {
     /// Encodes `count` floats (a multiple of 32) as Q8_0 blocks at `out` (34 bytes per block), with GGML's rounding
-    /// (`quantize_row_q8_0_ref`: d = max|x| / 127, q = round-half-away(x / d)).
+    /// (`quantize_row_q8_0_ref`: d = max|x| / 127, q = round-half-away(x / d)); the kernel set's C code.
     @inline(__always)
-    static func quantizeQ8_0(_ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutableRawPointer) {
-        var o = out
-        for b in stride(from: 0, to: count, by: 32) {
-            let lo = UnsafeRawPointer(x + b).loadUnaligned(as: SIMD16<Float>.self)
-            let hi = UnsafeRawPointer(x + b + 16).loadUnaligned(as: SIMD16<Float>.self)
-            let d = Lanes.maxMagnitude(lo, hi) / 127
-            let id: Float = d != 0 ? 1 / d : 0
-            o.storeBytes(of: Float16(d), as: Float16.self)
-            // Once per cached position and row, so plain scalar rounding (as the reference) is fast enough.
-            for i in 0..<32 { o.storeBytes(of: Int8((x[b + i] * id).rounded()), toByteOffset: 2 + i, as: Int8.self) }
-            o += 34
+    static func quantizeQ8_0(_ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutableRawPointer, kernels: KernelSet? = nil) {
+        table(kernels).pointee.quantize_q8_0!(x, Int32(count), out.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// F32 → F16 (to nearest even) and back, `count` numbers; the kernel set's C code.
+    @inline(__always)
+    static func storeHalves(_ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float16>) {
+        table().pointee.f32_to_f16!(x, UnsafeMutableRawPointer(out).assumingMemoryBound(to: UInt16.self), Int32(count))
+    }
+
+    @inline(__always)
+    static func loadHalves(_ x: UnsafePointer<Float16>, count: Int, into out: UnsafeMutablePointer<Float>) {
+        table().pointee.f16_to_f32!(UnsafeRawPointer(x).assumingMemoryBound(to: UInt16.self), out, Int32(count))
+    }
+
+    /// Attention of one head over a cache view (`KVCacheView.attend`), with the kernel set's C code: scores (keys in
+    /// F16 slots or Q8_0 rows), softmax, probabilities rounded to F16, probability-weighted values.
+    static func attend(
+        _ view: KVCacheView, query: UnsafePointer<Float>, length: Int, scores: UnsafeMutablePointer<Float>,
+        out: UnsafeMutablePointer<Float>, kernels: KernelSet? = nil
+    ) {
+        var v = hw_attend_view()
+        v.keys = view.keys?.assumingMemoryBound(to: UInt16.self)
+        v.values = view.values?.assumingMemoryBound(to: UInt16.self)
+        v.packed_keys = view.packedKeys?.assumingMemoryBound(to: UInt8.self)
+        v.packed_values = view.packedValues?.assumingMemoryBound(to: UInt8.self)
+        v.head_dim = Int32(view.headDim)
+        let runs = view.runs(length: length)
+        v.run_count = Int32(runs.count)
+        withUnsafeMutableBytes(of: &v.run_begin) { b in
+            withUnsafeMutableBytes(of: &v.run_end) { e in
+                withUnsafeMutableBytes(of: &v.run_slot) { s in
+                    for r in 0..<runs.count {
+                        b.storeBytes(of: Int32(runs[r].positions.lowerBound), toByteOffset: 4 * r, as: Int32.self)
+                        e.storeBytes(of: Int32(runs[r].positions.upperBound), toByteOffset: 4 * r, as: Int32.self)
+                        s.storeBytes(of: Int32(runs[r].slot ?? -1), toByteOffset: 4 * r, as: Int32.self)
+                    }
+                }
+            }
         }
+        table(kernels).pointee.attend!(&v, query, Int32(length), scores, out)
     }
 
     /// `out[i] += scale · row[i]` for an F16 row of `count` numbers.
@@ -54,64 +85,6 @@ extension Kernels {
     }
 }
 
-/// Attention kernels over many cached rows.
-extension Kernels {
-    /// Σ over `vectors` SIMD16 slices of row · x, left as a vector (its lane sum is the dot product): an F16 row.
-    @inline(__always)
-    static func dotVectorF16(_ row: UnsafeRawPointer, _ x: UnsafeRawPointer, vectors: Int) -> SIMD16<Float> {
-        var acc = SIMD16<Float>()
-        for c in 0..<vectors {
-            acc.addProduct(Lanes.float(row.loadUnaligned(fromByteOffset: 32 * c, as: SIMD16<Float16>.self)),
-                           x.loadUnaligned(fromByteOffset: 64 * c, as: SIMD16<Float>.self))
-        }
-        return acc
-    }
-
-    /// The same for a Q8_0 row of `blocks` blocks: Σ d_b · (q · x), as `dotQ8_0`.
-    @inline(__always)
-    static func dotVectorQ8_0(_ row: UnsafeRawPointer, _ x: UnsafeRawPointer, blocks: Int) -> SIMD16<Float> {
-        var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
-        for b in 0..<blocks {
-            let p = row + 34 * b, xp = x + 128 * b
-            let dv = SIMD16<Float>(repeating: Float(p.loadUnaligned(as: Float16.self)))
-            acc0.addProduct(dv, Lanes.float(Lanes.int32(p.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self))) * xp.loadUnaligned(as: SIMD16<Float>.self))
-            acc1.addProduct(dv, Lanes.float(Lanes.int32(p.loadUnaligned(fromByteOffset: 18, as: SIMD16<Int8>.self))) * xp.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self))
-        }
-        return acc0 + acc1
-    }
-
-    /// Lane k = the lane sum of vector k: pairs are folded (adjacent lanes added) level by level, 15 folds in all
-    /// instead of 16 horizontal sums.
-    @inline(__always)
-    static func laneSums(
-        _ v0: SIMD16<Float>, _ v1: SIMD16<Float>, _ v2: SIMD16<Float>, _ v3: SIMD16<Float>,
-        _ v4: SIMD16<Float>, _ v5: SIMD16<Float>, _ v6: SIMD16<Float>, _ v7: SIMD16<Float>,
-        _ v8: SIMD16<Float>, _ v9: SIMD16<Float>, _ v10: SIMD16<Float>, _ v11: SIMD16<Float>,
-        _ v12: SIMD16<Float>, _ v13: SIMD16<Float>, _ v14: SIMD16<Float>, _ v15: SIMD16<Float>
-    ) -> SIMD16<Float> {
-        @inline(__always) func fold(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> {
-            SIMD16(lowHalf: Lanes.pairSums(a), highHalf: Lanes.pairSums(b))
-        }
-        let a = fold(fold(fold(v0, v1), fold(v2, v3)), fold(fold(v4, v5), fold(v6, v7)))
-        let b = fold(fold(fold(v8, v9), fold(v10, v11)), fold(fold(v12, v13), fold(v14, v15)))
-        return fold(a, b)
-    }
-
-    /// Dot products of x with the 16 F16 rows at `rows + k · stride`, as one vector.
-    @inline(__always)
-    static func dots16F16(_ rows: UnsafeRawPointer, stride: Int, _ x: UnsafeRawPointer, vectors: Int) -> SIMD16<Float> {
-        @inline(__always) func d(_ k: Int) -> SIMD16<Float> { dotVectorF16(rows + k * stride, x, vectors: vectors) }
-        return laneSums(d(0), d(1), d(2), d(3), d(4), d(5), d(6), d(7), d(8), d(9), d(10), d(11), d(12), d(13), d(14), d(15))
-    }
-
-    /// Dot products of x with the 16 Q8_0 rows at `rows + k · stride`, as one vector.
-    @inline(__always)
-    static func dots16Q8_0(_ rows: UnsafeRawPointer, stride: Int, _ x: UnsafeRawPointer, blocks: Int) -> SIMD16<Float> {
-        @inline(__always) func d(_ k: Int) -> SIMD16<Float> { dotVectorQ8_0(rows + k * stride, x, blocks: blocks) }
-        return laneSums(d(0), d(1), d(2), d(3), d(4), d(5), d(6), d(7), d(8), d(9), d(10), d(11), d(12), d(13), d(14), d(15))
-    }
-}
-
 /// Plain scalar forms of the K/V cache kernels.
 extension Kernels {
     public static func quantizeQ8_0Reference(_ x: [Float]) -> [UInt8] {
@@ -125,10 +98,12 @@ extension Kernels {
     }
 
     /// The fast kernels, callable with arrays (tests).
-    public static func quantizeQ8_0(_ x: [Float]) -> [UInt8] {
+    public static func quantizeQ8_0(_ x: [Float], kernels: KernelSet? = nil) -> [UInt8] {
         precondition(x.count % 32 == 0)
         var out = [UInt8](repeating: 0, count: x.count / 32 * 34)
-        x.withUnsafeBufferPointer { xp in out.withUnsafeMutableBytes { quantizeQ8_0(xp.baseAddress!, count: x.count, into: $0.baseAddress!) } }
+        x.withUnsafeBufferPointer { xp in
+            out.withUnsafeMutableBytes { quantizeQ8_0(xp.baseAddress!, count: x.count, into: $0.baseAddress!, kernels: kernels) }
+        }
         return out
     }
 

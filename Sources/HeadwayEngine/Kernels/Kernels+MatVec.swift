@@ -1,3 +1,5 @@
+import CHeadwayKernels
+
 /// Matrix–vector products `out = W · x` for `W` (rows × cols) in any `WeightType` and `x` (cols) in F32.
 /// Decode spends most of its time here: the weights are read once per token from the mapped file.
 extension Kernels {
@@ -12,8 +14,11 @@ extension Kernels {
     }
 
     /// Fast, one thread: rows `rows` of `W · x` into `out[rows]`.
+    /// F16 and F32 rows run through the kernel set's C code (`kernels`, or the set in use); the quantized types with
+    /// float activations (tests and tools; the engine quantizes activations, see `matMulQ8`) use Swift SIMD.
     public static func matVec(
-        _ w: WeightMatrix, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, rows: Range<Int>
+        _ w: WeightMatrix, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, rows: Range<Int>,
+        kernels: KernelSet? = nil
     ) {
         let xr = UnsafeRawPointer(x)
         let blocks = w.cols / 32
@@ -21,8 +26,12 @@ extension Kernels {
         case .q4_1: for r in rows { out[r] = dotQ4_1(w.row(r), xr, blocks: blocks) }
         case .q8_0: for r in rows { out[r] = dotQ8_0(w.row(r), xr, blocks: blocks) }
         case .q4_0: for r in rows { out[r] = dotQ4_0(w.row(r), xr, blocks: blocks) }
-        case .f16: for r in rows { out[r] = dotF16(w.row(r), xr, count: w.cols) }
-        case .f32: for r in rows { out[r] = dotF32(w.row(r).assumingMemoryBound(to: Float.self), x, count: w.cols) }
+        case .f16:
+            let k = table(kernels).pointee
+            for r in rows { out[r] = k.dot_f16!(w.row(r).assumingMemoryBound(to: UInt16.self), x, Int32(w.cols)) }
+        case .f32:
+            let k = table(kernels).pointee
+            for r in rows { out[r] = k.dot_f32!(w.row(r).assumingMemoryBound(to: Float.self), x, Int32(w.cols)) }
         }
     }
 

@@ -1,6 +1,7 @@
+import CHeadwayKernels
 import Foundation
 
-/// Element-wise and normalisation kernels on float vectors (small next to the matrix products, kept simple).
+/// Element-wise and normalisation kernels on float vectors, run by the kernel set's C code (`KernelSet`).
 extension Kernels {
     /// RMSNorm: `out = x / sqrt(mean(x²) + ε) ⊙ weight` over `count` elements. `out` may alias `x`.
     /// Like GGML, the squares are summed in `Double` and the mean rounded to `Float` once: the next step quantizes
@@ -9,37 +10,13 @@ extension Kernels {
         _ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, epsilon: Float, count: Int,
         into out: UnsafeMutablePointer<Float>
     ) {
-        var ss: Double = 0
-        for i in 0..<count { ss += Double(x[i] * x[i]) }
-        let mean = Float(ss / Double(count))
-        let scale = 1 / (mean + epsilon).squareRoot()
-        for i in 0..<count { out[i] = x[i] * scale * weight[i] }
+        table().pointee.rms_norm!(x, weight, epsilon, Int32(count), out)
     }
 
     /// In-place softmax over `count` elements, computed in float with the maximum subtracted; e^x 16 lanes at a time
-    /// (`Lanes.exp`, within 2 ulp of `expf`), the sum in 16 lanes.
-    public static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        var maxValue = -Float.infinity
-        for i in 0..<count { maxValue = max(maxValue, x[i]) }
-        let raw = UnsafeMutableRawPointer(x)
-        let m = SIMD16<Float>(repeating: maxValue)
-        var sums = SIMD16<Float>()
-        var i = 0
-        while i + 16 <= count {
-            let e = Lanes.exp(raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self) - m)
-            raw.storeBytes(of: e, toByteOffset: 4 * i, as: SIMD16<Float>.self)
-            sums += e
-            i += 16
-        }
-        var sum = Lanes.sum(sums)
-        while i < count {
-            let e = expf(x[i] - maxValue)
-            x[i] = e
-            sum += e
-            i += 1
-        }
-        let inv = 1 / sum
-        for i in 0..<count { x[i] *= inv }
+    /// (a polynomial within 2 ulp of `expf`), the sum in 16 lanes.
+    public static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int, kernels: KernelSet? = nil) {
+        table(kernels).pointee.softmax!(x, Int32(count))
     }
 
     /// The plain form of `softmax` (scalar `expf`, sequential sum): the reference it is tested against.
@@ -58,15 +35,12 @@ extension Kernels {
 
     /// SwiGLU gate: `gate[i] = silu(gate[i]) · up[i]`, with `silu(g) = g / (1 + e^(−g))`.
     public static func swiGLU(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count: Int) {
-        for i in 0..<count {
-            let g = gate[i]
-            gate[i] = g / (1 + expf(-g)) * up[i]
-        }
+        table().pointee.swiglu!(gate, up, Int32(count))
     }
 
     /// `y += x` over `count` elements.
     public static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { y[i] += x[i] }
+        table().pointee.add!(x, y, Int32(count))
     }
 
     /// Fills `cos`/`sin` (`headDim / 2` each) with the rotation of each pair at `position`:
@@ -89,18 +63,11 @@ extension Kernels {
     public static func rope(
         _ x: UnsafeMutablePointer<Float>, heads: Int, headDim: Int, cos: UnsafePointer<Float>, sin: UnsafePointer<Float>
     ) {
-        for h in 0..<heads {
-            let v = x + h * headDim
-            for i in 0..<(headDim / 2) {
-                let a = v[2 * i], b = v[2 * i + 1]
-                v[2 * i] = a * cos[i] - b * sin[i]
-                v[2 * i + 1] = a * sin[i] + b * cos[i]
-            }
-        }
+        table().pointee.rope!(x, Int32(heads), Int32(headDim), cos, sin)
     }
 
     /// Rounds each value to the nearest F16 (ties to even), in place: what storing to and loading from F16 does.
-    public static func roundToHalf(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { x[i] = Float(Float16(x[i])) }
+    public static func roundToHalf(_ x: UnsafeMutablePointer<Float>, count: Int, kernels: KernelSet? = nil) {
+        table(kernels).pointee.round_to_half!(x, Int32(count))
     }
 }

@@ -1,3 +1,5 @@
+import CHeadwayKernels
+
 /// Activations quantized to 8-bit blocks of 32 once per matrix product, as llama.cpp does (`block_q8_0` /
 /// `block_q8_1`): for block `b`, `x ≈ qs[b·32 + i] · scales[b]`, and `sums[b] = scales[b] · Σ qs` (the Q8_1 `s`).
 /// Scales and sums are rounded to F16 like GGML stores them, so dot products reproduce llama.cpp's numbers.
@@ -51,21 +53,8 @@ extension Kernels {
         }
     }
 
-    /// Fast (SIMD) version of `quantizeActivationsReference`, bit-identical.
-    public static func quantizeActivations(_ x: UnsafePointer<Float>, into a: Q8Activations) {
-        let xr = UnsafeRawPointer(x)
-        let qr = UnsafeMutableRawPointer(a.qs)
-        for blk in 0..<(a.tokens * a.cols / 32) {
-            let lo = xr.loadUnaligned(fromByteOffset: 128 * blk, as: SIMD16<Float>.self)
-            let hi = xr.loadUnaligned(fromByteOffset: 128 * blk + 64, as: SIMD16<Float>.self)
-            let m = Lanes.maxMagnitude(lo, hi)
-            let id: Float = m != 0 ? 127 / m : 0
-            let ql = Lanes.roundedInt16(lo * id)
-            let qh = Lanes.roundedInt16(hi * id)
-            qr.storeBytes(of: Lanes.int8(ql), toByteOffset: 32 * blk, as: SIMD16<Int8>.self)
-            qr.storeBytes(of: Lanes.int8(qh), toByteOffset: 32 * blk + 16, as: SIMD16<Int8>.self)
-            a.scales[blk] = Float(Float16(m / 127))
-            a.sums[blk] = Float(Float16(Float(Lanes.wrappingSum(ql &+ qh)) * (m / 127)))
-        }
+    /// Fast version of `quantizeActivationsReference` (the kernel set's C code), bit-identical.
+    public static func quantizeActivations(_ x: UnsafePointer<Float>, into a: Q8Activations, kernels: KernelSet? = nil) {
+        table(kernels).pointee.quantize_q8_1!(x, Int32(a.tokens * a.cols / 32), a.qs, a.scales, a.sums)
     }
 }
