@@ -67,8 +67,8 @@ public struct ScenarioLoader: Sendable {
             shape: shape,
             cluster: cluster,
             settings: SimulationSettings(
-                promptLength: try root.int("prompt_length", min: 0, default: 128),
-                tokens: try root.int("tokens", min: 1),
+                promptLength: try root.int("prompt_length", min: 0, max: SimulationSettings.maxPromptLength, default: 128),
+                tokens: try root.int("tokens", min: 1, max: SimulationSettings.maxTokens),
                 replanInterval: try root.int("replan_interval", min: 1, default: 1),
                 replanOnViolation: try root.bool("replan_on_violation", default: true)),
             planners: try readPlanners(try root.field("planners")),
@@ -145,7 +145,9 @@ public struct ScenarioLoader: Sendable {
         scenario.weightsPreloaded = try node.bool("weights_preloaded", default: false)
         if let s = try node.optional("sequence_length") {
             let v = try s.int()
-            guard v >= 1 else { throw s.error(.invalidValue, "must be >= 1, got \(v)") }
+            guard (1...SimulationSettings.maxPromptLength).contains(v) else {
+                throw s.error(.invalidValue, "must be in 1...\(SimulationSettings.maxPromptLength), got \(v)")
+            }
             scenario.referenceSequenceLength = v
         }
         scenario.referenceIncrementSequence = try node.bool("increment_sequence", default: false)
@@ -240,11 +242,15 @@ public struct ScenarioLoader: Sendable {
                 return UInt64(v)
             }
             guard !list.isEmpty else { throw seeds.error(.invalidValue, "must list at least one seed") }
+            guard list.count <= SimulationSettings.maxSeeds else {
+                throw seeds.error(.invalidValue, "lists \(list.count) seeds; at most \(SimulationSettings.maxSeeds) are allowed")
+            }
             return list
         }
         let first = try root.int("seed", min: 0, default: 1)
-        let repetitions = try root.int("repetitions", min: 1, default: 1)
-        return (0..<repetitions).map { UInt64(first + $0) }
+        let repetitions = try root.int("repetitions", min: 1, max: SimulationSettings.maxSeeds, default: 1)
+        // Seeds are 64-bit unsigned: `seed` up to Int.max plus the repetitions always fits.
+        return (0..<repetitions).map { UInt64(first) + UInt64($0) }
     }
 
     /// `path` relative to the scenario file's folder (absolute paths unchanged).
