@@ -189,8 +189,6 @@ enum ScenarioDynamics {
     }
 
     static func read(_ path: String, _ node: ScenarioNode) throws -> String {
-        do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw node.error(.io, "names a file that cannot be read: '\(path)'")
-        }
+        try ScenarioText.readText(path, "\(node.file): field '\(node.path)'")
     }
 }
