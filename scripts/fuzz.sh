@@ -4,7 +4,9 @@
 #   scripts/fuzz.sh                      build, replay every kept corpus, fuzz each target for 20 s (what .ci/run does)
 #   scripts/fuzz.sh --seconds 600 gguf   fuzz one target longer
 #   scripts/fuzz.sh --runs 1000000       fuzz each target for a number of executions instead of a time
-#   scripts/fuzz.sh --update-corpus ...  afterwards merge what the run found into the kept corpus, minimized
+#   scripts/fuzz.sh --asan ...           build with AddressSanitizer as well (in .build-fuzz-asan)
+#   scripts/fuzz.sh --update-corpus ...  afterwards merge what the run found into the kept corpus, minimized and
+#                                        cut to --corpus-budget-kb (default 64) per target
 #
 # The kept corpora are Tests/Fixtures/fuzz/<target>/ (also replayed by `swift test`); a target without one starts
 # from its seeds. New inputs of a run go to a scratch folder unless --update-corpus is given. A crash, a trap, a
@@ -17,6 +19,8 @@ seconds=20
 runs=""
 update=false
 rss_limit_mb=2048
+corpus_budget_kb=64
+asan=false
 targets=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -24,20 +28,28 @@ while [ $# -gt 0 ]; do
         --runs) runs="$2"; shift 2 ;;
         --update-corpus) update=true; shift ;;
         --rss-limit-mb) rss_limit_mb="$2"; shift 2 ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        --corpus-budget-kb) corpus_budget_kb="$2"; shift 2 ;;
+        --asan) asan=true; shift ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
         -*) echo "fuzz.sh: unknown option $1" >&2; exit 2 ;;
         *) targets+=("$1"); shift ;;
     esac
 done
 
 build_path=.build-fuzz
-echo "== fuzz: building headway-fuzz with -sanitize=fuzzer (in $build_path)"
-if ! swift build -c release --sanitize=fuzzer --product headway-fuzz --build-path "$build_path" > /tmp/headway-fuzz-build.log 2>&1; then
+sanitizers=(--sanitize=fuzzer)
+if $asan; then
+    # AddressSanitizer as well: out-of-bounds reads through unsafe pointers become crashes too (slower, ~2-3x).
+    build_path=.build-fuzz-asan
+    sanitizers+=(--sanitize=address)
+fi
+echo "== fuzz: building headway-fuzz with ${sanitizers[*]} (in $build_path)"
+if ! swift build -c release "${sanitizers[@]}" --product headway-fuzz --build-path "$build_path" > /tmp/headway-fuzz-build.log 2>&1; then
     grep -E "error" -A3 /tmp/headway-fuzz-build.log | head -40 >&2
     echo "fuzz.sh: build failed (log: /tmp/headway-fuzz-build.log)" >&2
     exit 1
 fi
-fuzzer="$(swift build -c release --sanitize=fuzzer --product headway-fuzz --build-path "$build_path" --show-bin-path)/headway-fuzz"
+fuzzer="$(swift build -c release "${sanitizers[@]}" --product headway-fuzz --build-path "$build_path" --show-bin-path)/headway-fuzz"
 [ -x "$fuzzer" ] || { echo "fuzz.sh: build failed, no $fuzzer" >&2; exit 1; }
 
 if [ ${#targets[@]} -eq 0 ]; then
@@ -68,6 +80,10 @@ for target in "${targets[@]}"; do
         HEADWAY_FUZZ_TARGET="$target" HEADWAY_FUZZ_WRITE_SEEDS="$corpus" "$fuzzer"
         echo "== fuzz $target: new corpus from the seeds in $corpus"
     fi
+    # The seeds join every run (and merge), so a seed added to a target reaches a kept corpus.
+    seeds="$scratch/$target-seeds"
+    mkdir -p "$seeds"
+    HEADWAY_FUZZ_TARGET="$target" HEADWAY_FUZZ_WRITE_SEEDS="$seeds" "$fuzzer"
     max_len="$(HEADWAY_FUZZ_TARGET="$target" HEADWAY_FUZZ_PRINT_MAX_LEN=1 "$fuzzer")"
     found="$scratch/$target-new"
     artifacts="$scratch/$target-"
@@ -87,7 +103,7 @@ for target in "${targets[@]}"; do
     if [ -n "$runs" ]; then limit=(-runs="$runs"); what="$runs executions"; else limit=(-max_total_time="$seconds"); what="$seconds s"; fi
     echo "== fuzz $target: fuzzing for $what (max_len $max_len)"
     log="$scratch/$target-fuzz.log"
-    if ! fuzz "${common[@]}" "${limit[@]}" "$found" "$corpus" > "$log" 2>&1; then
+    if ! fuzz "${common[@]}" "${limit[@]}" "$found" "$corpus" "$seeds" > "$log" 2>&1; then
         tail -15 "$log"
         explain
         echo "== fuzz $target: FAILED" >&2
@@ -102,10 +118,15 @@ for target in "${targets[@]}"; do
     if $update; then
         merged="$scratch/$target-merged"
         mkdir -p "$merged"
-        fuzz "${common[@]}" -merge=1 "$merged" "$corpus" "$found" > "$scratch/$target-merge.log" 2>&1
+        fuzz "${common[@]}" -merge=1 "$merged" "$corpus" "$seeds" "$found" > "$scratch/$target-merge.log" 2>&1
+        # The kept corpus is bounded (the repository stays small): past the budget, the largest inputs go first
+        # (libFuzzer's merge already prefers the smallest input for each feature).
+        while [ "$(cat "$merged"/* | wc -c)" -gt $((corpus_budget_kb * 1024)) ]; do
+            rm -f "$(ls -S "$merged"/* | head -1)"
+        done
         rm -f "$corpus"/*
         cp "$merged"/* "$corpus"/
-        echo "== fuzz $target: kept corpus now $(ls "$corpus" | wc -l) inputs, $(du -sk "$corpus" | cut -f1) KB"
+        echo "== fuzz $target: kept corpus now $(ls "$corpus" | wc -l) inputs, $(cat "$corpus"/* | wc -c) bytes"
     fi
 done
 

@@ -33,6 +33,8 @@ public enum FuzzTargets {
         ModelFuzzTarget.self,
         KVSnapshotFuzzTarget.self,
         ScenarioFuzzTarget.self,
+        HuggingFaceConfigFuzzTarget.self,
+        TraceFuzzTarget.self,
     ]
 
     public static func named(_ name: String) -> (any FuzzTarget.Type)? {

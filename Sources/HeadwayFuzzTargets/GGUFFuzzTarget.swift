@@ -26,10 +26,20 @@ public enum GGUFFuzzTarget: FuzzTarget {
         w.add("a.nested", .array([.array([.uint8(1)]), .array([.uint8(2)])]))
         w.addTensor("t.f32", float32: [1, 2, 3, 4], dimensions: [2, 2])
         w.addTensor("t.q8", type: .q8_0, dimensions: [32, 1], bytes: [UInt8](repeating: 7, count: 34))
-        return [w.serialize(), FuzzModels.tiny(headDim: 16)]
+        // The header of a (weightless) llama model: enough for `ModelShape(gguf:)` to accept it.
+        var m = GGUFWriter()
+        for (key, value) in [("general.architecture", GGUFValue.string("llama")), ("llama.block_count", .uint32(1)),
+                             ("llama.embedding_length", .uint32(4)), ("llama.attention.head_count", .uint32(2)),
+                             ("llama.attention.head_count_kv", .uint32(1)), ("llama.feed_forward_length", .uint32(8)),
+                             ("llama.vocab_size", .uint32(3))] {
+            m.add(key, value)
+        }
+        for name in ["token_embd", "blk.0.attn_q", "blk.0.attn_k", "blk.0.attn_v", "blk.0.attn_output", "blk.0.ffn_gate",
+                     "blk.0.ffn_up", "blk.0.ffn_down"] {
+            m.addTensor(name + ".weight", float32: [1, 2], dimensions: [2])
+        }
+        return [w.serialize(), m.serialize()]
     }
-
-    public static var maxInputBytes: Int { 16384 }
 
     public static func run(_ input: UnsafeRawBufferPointer) throws(FuzzFailure) -> Bool {
         let file: GGUFFile

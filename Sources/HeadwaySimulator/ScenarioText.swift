@@ -39,6 +39,9 @@ enum ScenarioText {
                 "\(file): expands to more than \(maxNodes) values (aliases repeat their anchors' contents)")
         case .complexKey(let line):
             throw CoreError(.malformed, "\(file): line \(line): a mapping key must be a single value, not a list or mapping")
+        case .sexagesimal(let line, let text):
+            throw CoreError(.malformed,
+                "\(file): line \(line): '\(text)' is a base-60 integer (YAML 1.1), which is not supported; quote it if it is text")
         }
         return node.any
     }
@@ -70,15 +73,18 @@ enum ScenarioText {
         String(decoding: try readFile(path, describe), as: UTF8.self)
     }
 
-    private enum Check { case fine, tooLarge, complexKey(line: Int) }
+    private enum Check { case fine, tooLarge, complexKey(line: Int), sexagesimal(line: Int, text: String) }
 
-    /// Counts the values of `node`, aliases expanded, stopping once `budget` is spent, and checks that every mapping
-    /// key is a scalar (the YAML library's conversion traps on a list or mapping as a key).
+    /// Counts the values of `node`, aliases expanded, stopping once `budget` is spent, and refuses what the YAML
+    /// library's conversion traps on: a list or mapping as a mapping key, and base-60 integers (`1:20`), whose
+    /// conversion overflows unchecked.
     private static func check(_ node: Node, budget: inout Int) -> Check {
         budget -= 1
         guard budget >= 0 else { return .tooLarge }
         switch node {
-        case .scalar: return .fine
+        case .scalar(let s):
+            if node.tag.description == Tag.Name.int.rawValue, s.string.contains(":") { return .sexagesimal(line: (s.mark?.line ?? 0), text: s.string) }
+            return .fine
         case .sequence(let s):
             for n in s {
                 let c = check(n, budget: &budget)

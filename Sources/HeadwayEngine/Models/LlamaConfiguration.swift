@@ -101,6 +101,12 @@ public struct LlamaConfiguration: Sendable, Hashable {
             throw EngineError(.invalidArgument, "\(name): head dimension \(headDim) must be even for RoPE")
         }
         try checkProducts(source: name)
+        // Activations are quantized to 8 bits in blocks of 32 before every matrix product.
+        for (what, v) in [(GGUFKey.embeddingLength(arch), modelDim), (GGUFKey.feedForwardLength(arch), ffnDim),
+                          ("head_count × head dimension", queryDim)] where v % 32 != 0 {
+            throw EngineError(.invalidArgument,
+                "\(name): \(what) = \(v) is not a multiple of 32, which the engine's kernels need")
+        }
     }
 
     /// Tensors of one decoder layer (two norms, Q, K, V, output, gate, up, down).
