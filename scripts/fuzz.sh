@@ -5,8 +5,8 @@
 #   scripts/fuzz.sh --seconds 600 gguf   fuzz one target longer
 #   scripts/fuzz.sh --runs 1000000       fuzz each target for a number of executions instead of a time
 #   scripts/fuzz.sh --asan ...           build with AddressSanitizer as well (in .build-fuzz-asan)
-#   scripts/fuzz.sh --update-corpus ...  afterwards merge what the run found into the kept corpus, minimized and
-#                                        cut to --corpus-budget-kb (default 64) per target
+#   scripts/fuzz.sh --update-corpus ...  afterwards merge what the run found into the kept corpus (set-cover
+#                                        minimized, then sampled down to --corpus-budget-kb, default 64, per target)
 #
 # The kept corpora are Tests/Fixtures/fuzz/<target>/ (also replayed by `swift test`); a target without one starts
 # from its seeds. New inputs of a run go to a scratch folder unless --update-corpus is given. A crash, a trap, a
@@ -118,14 +118,25 @@ for target in "${targets[@]}"; do
     if $update; then
         merged="$scratch/$target-merged"
         mkdir -p "$merged"
-        fuzz "${common[@]}" -merge=1 "$merged" "$corpus" "$seeds" "$found" > "$scratch/$target-merge.log" 2>&1
-        # The kept corpus is bounded (the repository stays small): past the budget, the largest inputs go first
-        # (libFuzzer's merge already prefers the smallest input for each feature).
-        while [ "$(cat "$merged"/* | wc -c)" -gt $((corpus_budget_kb * 1024)) ]; do
-            rm -f "$(ls -S "$merged"/* | head -1)"
+        # A minimal set of inputs covering every feature seen (libFuzzer's set-cover merge)...
+        fuzz "${common[@]}" -set_cover_merge=1 "$merged" "$corpus" "$seeds" "$found" > "$scratch/$target-merge.log" 2>&1
+        # ...cut to the budget so the repository stays small: the seeds, regression inputs (regression-*, saved from
+        # failures that were fixed), then the merged inputs in name order (names are content hashes, so this is an
+        # unbiased sample of small and large inputs) while they fit.
+        kept="$scratch/$target-kept"
+        mkdir -p "$kept"
+        cp "$seeds"/* "$kept"/
+        cp "$corpus"/regression-* "$kept"/ 2>/dev/null || true
+        total="$(cat "$kept"/* | wc -c)"
+        for f in $(ls "$merged" | sort); do
+            size="$(wc -c < "$merged/$f")"
+            if [ $((total + size)) -le $((corpus_budget_kb * 1024)) ]; then
+                cp "$merged/$f" "$kept"/
+                total=$((total + size))
+            fi
         done
         rm -f "$corpus"/*
-        cp "$merged"/* "$corpus"/
+        cp "$kept"/* "$corpus"/
         echo "== fuzz $target: kept corpus now $(ls "$corpus" | wc -l) inputs, $(cat "$corpus"/* | wc -c) bytes"
     fi
 done

@@ -39,9 +39,12 @@ public enum ScenarioFuzzTarget: FuzzTarget {
              "algorithms": [{"name": "greedy"}, {"name": "resource_aware", "mode": "weighted", "alpha": 1}]}
             """,
             """
-            base: &dev {memory_gb: 4, compute_gflops: 10}
             model: {preset: smollm2-135m, layers: 2}
-            cluster: {devices: [{id: x, <<: *dev}], full_mesh: {bandwidth_gbps: 1}}
+            cluster:
+              devices:
+                - &dev {id: x, memory_gb: 4, compute_gflops: 10}
+                - {<<: *dev, id: y}
+              full_mesh: {bandwidth_gbps: 1}
             planners: [static]
             tokens: 2
             """,
