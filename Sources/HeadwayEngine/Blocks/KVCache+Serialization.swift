@@ -55,7 +55,7 @@ extension AttentionBlock {
         let format = KVCacheFormat(storage: storage, sinkPositions: sinks, recentPositions: recent)
         // The raw fields too: an F16 format ignores sink and recent counts, but a snapshot writes them as 0.
         guard format == cache.format, sinks == cache.format.sinkPositions, recent == cache.format.recentPositions else {
-            throw fail("cache format \(storage.rawValue) with \(sinks) sink and \(recent) recent positions, this block's is \(cache.format)")
+            throw fail("cache format \(format) (\(sinks) sink and \(recent) recent positions in the header), this block's is \(cache.format)")
         }
         var restored = KVCache(headDim: hd, capacity: cache.capacity, format: format)
         guard restored.isValidLayout(count: count, packedEnd: packedEnd) else {
