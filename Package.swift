@@ -74,9 +74,16 @@ let package = Package(
             swiftSettings: staticRuntimeCompile,
             linkerSettings: staticRuntimeLink
         ),
+        // Fuzz targets for every decoder of outside bytes (GGUF, model loader, K/V snapshots, scenario files), used by
+        // `headway-fuzz` and by the corpus replay test.
+        .target(
+            name: "HeadwayFuzzTargets", dependencies: ["HeadwayCore", "HeadwayGGUF", "HeadwayEngine", "HeadwayPlanner", "HeadwaySimulator", "HeadwayRuntime"]),
+        // libFuzzer entry points: `swift build --sanitize=fuzzer --product headway-fuzz` (scripts/fuzz.sh).
+        .executableTarget(name: "headway-fuzz", dependencies: ["HeadwayFuzzTargets"]),
         // Shared by the test targets: finds the real model and the fixtures.
         .target(name: "HeadwayTestSupport", path: "Sources/HeadwayTestSupport"),
         .testTarget(name: "HeadwayCoreTests", dependencies: ["HeadwayCore"]),
+        .testTarget(name: "HeadwayFuzzTests", dependencies: ["HeadwayFuzzTargets", "HeadwayTestSupport"]),
         .testTarget(name: "HeadwayGGUFTests", dependencies: ["HeadwayGGUF", "HeadwayTestSupport"]),
         .testTarget(name: "HeadwayPlannerTests", dependencies: ["HeadwayCore", "HeadwayPlanner", "CGLPK"]),
         .testTarget(name: "HeadwaySimulatorTests", dependencies: ["HeadwayCore", "HeadwayPlanner", "HeadwaySimulator"]),

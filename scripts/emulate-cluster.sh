@@ -144,7 +144,7 @@ case "${1:-}" in
             # 10 x DELAY_MS (the worker's own shaper) and its rate to a tenth (tbf, both directions).
             ( sleep 4; echo "0 $(awk -v d="$DELAY_MS" 'BEGIN { print d * 10 }')" > /tmp/headway-link1
               shape 1 "$(awk -v r="${RATE%mbit}" 'BEGIN { print r / 10 "mbit" }')"; echo "slowed device1 at $(date +%s.%N)" >&2 ) &
-            coordinator --workers "$workers" --coordinator-holds-nothing --replan-every "$replan" --max-tokens "$tokens" --ignore-eos \
+            coordinator --workers "$workers" --coordinator-holds-nothing --placement one-worker --replan-every "$replan" --max-tokens "$tokens" --ignore-eos \
                 --format json "Write a long story about a lighthouse keeper." > "$OUT/replan-$replan.json" 2> "$OUT/replan-$replan.log"
             wait
             teardown

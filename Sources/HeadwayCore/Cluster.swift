@@ -45,8 +45,14 @@ public struct Cluster: Hashable, Sendable {
 
     /// - Throws: `CoreError` naming the device or link for duplicate ids, unknown endpoints, non-positive
     ///   capacities, or a device unreachable from the controller.
+    /// Most devices a cluster may have (paths and link tables grow with the square of the count).
+    public static let maxDevices = 256
+
     public init(devices: [Device], links: [Link], controller: Int = 0, source: String = "cluster") throws {
         guard !devices.isEmpty else { throw CoreError(.invalidValue, "\(source): 'devices' is empty") }
+        guard devices.count <= Self.maxDevices else {
+            throw CoreError(.invalidValue, "\(source): \(devices.count) devices; at most \(Self.maxDevices) are supported")
+        }
         guard devices.indices.contains(controller) else {
             throw CoreError(.invalidValue, "\(source): controller index \(controller) is out of range")
         }

@@ -61,6 +61,10 @@ public struct ModelShape: Hashable, Sendable, Codable {
     /// Query heads that share one K/V head.
     public var queriesPerGroup: Int { headCount / max(kvHeadCount, 1) }
 
+    /// The largest values `validate` accepts (the largest published models use ~130 layers, 16,384-wide residual
+    /// streams, 128 heads of 128 and vocabularies of ~260,000).
+    public static let limits = (layers: 1024, width: 1 << 20, heads: 4096, headDim: 1 << 16, vocabulary: 1 << 24)
+
     /// Checks the invariants every cost model relies on. `source` names the file or preset for the message.
     public func validate(source: String = "model") throws {
         func positive(_ v: Int, _ field: String) throws {
@@ -73,6 +77,13 @@ public struct ModelShape: Hashable, Sendable, Codable {
         try positive(headDim, "head_dim")
         try positive(ffnDim, "ffn_dim")
         try positive(vocabSize, "vocab_size")
+        // Upper limits, well past any published model, so that block counts and sizes stay bounded.
+        for (field, v, limit) in [("layers", layerCount, Self.limits.layers), ("model_dim", modelDim, Self.limits.width),
+                                  ("heads", headCount, Self.limits.heads), ("kv_heads", kvHeadCount, Self.limits.heads),
+                                  ("head_dim", headDim, Self.limits.headDim), ("ffn_dim", ffnDim, Self.limits.width),
+                                  ("vocab_size", vocabSize, Self.limits.vocabulary)] where v > limit {
+            throw CoreError(.invalidValue, "\(source): field '\(field)' must be <= \(limit), got \(v)")
+        }
         guard headCount % kvHeadCount == 0 else {
             throw CoreError(.inconsistent,
                 "\(source): heads (\(headCount)) is not divisible by kv_heads (\(kvHeadCount))")

@@ -84,19 +84,24 @@ struct GGUFHeader {
             }
             var dims: [Int] = []
             var elements = 1
+            // The row count (all dimensions but the first) is checked on its own: a row length of 0 makes the element
+            // count 0 whatever the other dimensions are.
+            var rows = 1
             for d in 0..<Int(dimCount) {
                 let raw = try r.read(UInt64.self, "dimension \(d) of tensor '\(tname)'")
                 guard let n = Int(exactly: raw) else {
                     throw GGUFError(.invalidShape, "\(name): tensor '\(tname)' dimension \(d) = \(raw) is too large")
                 }
                 let (product, overflow) = elements.multipliedReportingOverflow(by: n)
-                guard !overflow else {
+                let (rowProduct, rowOverflow) = d == 0 ? (rows, false) : rows.multipliedReportingOverflow(by: n)
+                guard !overflow, !rowOverflow else {
                     throw GGUFError(
                         .invalidShape,
                         "\(name): tensor '\(tname)' element count overflows (dimensions \(dims + [n]))")
                 }
                 dims.append(n)
                 elements = product
+                rows = rowProduct
             }
             let typeID = try r.read(UInt32.self, "type of tensor '\(tname)'")
             guard let type = GGMLType(rawValue: typeID) else {

@@ -22,8 +22,17 @@ public struct GGUFTensorInfo: Sendable, Hashable {
 
     /// Row length (ne[0]).
     public var rowLength: Int { dimensions.first ?? 1 }
-    /// Number of rows: the product of all dimensions but the first.
-    public var rowCount: Int { dimensions.dropFirst().reduce(1, *) }
+    /// Number of rows: the product of all dimensions but the first (`GGUFFile` checks that it fits in `Int`; for an
+    /// info made elsewhere an overflowing product saturates at `Int.max`).
+    public var rowCount: Int {
+        var rows = 1
+        for n in dimensions.dropFirst() {
+            let (p, overflow) = rows.multipliedReportingOverflow(by: n)
+            if overflow { return Int.max }
+            rows = p
+        }
+        return rows
+    }
     /// Bytes of one row (rows are whole blocks).
     public var rowByteCount: Int { rowLength / type.blockSize * type.typeSize }
 }

@@ -167,6 +167,7 @@ extension Message {
             let b = try readBlock(&r, limits)
             let has = try r.bool("has_since")
             let since = try r.int("since", max: limits.maxPositions)
+            guard has || since == 0 else { throw r.fail("since", "\(since) given without has_since") }
             m = .export(sequence: s, block: b, since: has ? since : nil)
         case 11:
             m = .exported(count: try r.int("count", max: limits.maxPositions), checksum: try r.u64("checksum"),

@@ -33,8 +33,8 @@ public struct ReferenceScenario: Sendable {
         ])
         let model = try root.field("model")
         try model.checkKeys(["num_heads", "embedding_dim", "precision_bytes"])
-        let heads = try model.int("num_heads", min: 1)
-        let dim = try model.int("embedding_dim", min: 1)
+        let heads = try model.int("num_heads", min: 1, max: ModelShape.limits.heads)
+        let dim = try model.int("embedding_dim", min: 1, max: ModelShape.limits.width)
         guard dim % heads == 0 else {
             throw try model.field("embedding_dim").error(.inconsistent, "(\(dim)) is not divisible by num_heads (\(heads))")
         }
@@ -76,7 +76,7 @@ public struct ReferenceScenario: Sendable {
                 bandwidth: BytesPerSecond(gigabytesPerSecond: try l.double("bandwidth", above: 0))))
         }
         let cluster = try Cluster(devices: devices, links: links, controller: controller, source: "\(root.file): devices/links")
-        let steps = try root.int("steps", min: 1)
+        let steps = try root.int("steps", min: 1, max: SimulationSettings.maxTokens)
         var states: [ClusterState] = []
         for (t, step) in (try root.optional("background")?.array() ?? []).enumerated() {
             var memory = cluster.devices.map(\.memory)
@@ -122,7 +122,7 @@ public struct ReferenceScenario: Sendable {
             for (k, v) in try a.object() { spec[k] = "\(v)" }
             specs.append(spec)
         }
-        let sequence = try root.int("sequence_length", min: 1)
+        let sequence = try root.int("sequence_length", min: 1, max: SimulationSettings.maxPromptLength)
         let schedule: (@Sendable (Cluster, UInt64, Int) throws -> any ClusterSchedule)? =
             states.isEmpty ? nil : { @Sendable [states] c, _, _ in ExplicitSchedule(cluster: c, states: states) }
         let scenario = Scenario(

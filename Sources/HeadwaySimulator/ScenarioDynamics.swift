@@ -119,7 +119,7 @@ enum ScenarioDynamics {
             "kind", "devices", "memory_gb", "compute_gflops", "memory_bandwidth_gbs", "mix", "topology",
             "bandwidth_gbps", "latency_ms", "controller",
         ])
-        let count = try node.int("devices", min: 1)
+        let count = try node.int("devices", min: 1, max: Cluster.maxDevices)
         let kind = try node.string("kind", default: "paper")
         var g: ClusterGenerator
         switch kind {
@@ -189,8 +189,6 @@ enum ScenarioDynamics {
     }
 
     static func read(_ path: String, _ node: ScenarioNode) throws -> String {
-        do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw node.error(.io, "names a file that cannot be read: '\(path)'")
-        }
+        try ScenarioText.readText(path, "\(node.file): field '\(node.path)'")
     }
 }

@@ -1,6 +1,5 @@
 public import Foundation
 public import HeadwayCore
-import Yams
 
 /// Reads scenario files (JSON or YAML; see docs/scenarios.md) into `Scenario`s, with errors that name the file, the
 /// field and the value. Files in the neutral format of the authors' simulator (reference-simulator.md §9.3) are
@@ -16,12 +15,16 @@ public struct ScenarioLoader: Sendable {
         self.ggufShape = ggufShape
     }
 
+    /// Parses JSON or YAML text (a scenario or any other input file of the CLI) into Foundation values, within the
+    /// limits of `ScenarioText` (size, nesting, alias expansion).
+    /// - Throws: `CoreError.Code.malformed` naming `file`.
+    public static func parseValue(_ text: String, file: String) throws -> Any? {
+        try ScenarioText.parse(text, file: file)
+    }
+
     /// Parses JSON or YAML text into a tree.
     static func parse(_ text: String, file: String) throws -> ScenarioNode {
-        let value: Any?
-        do { value = try Yams.load(yaml: text) } catch {
-            throw CoreError(.malformed, "\(file): not valid JSON or YAML: \(error)")
-        }
+        let value = try ScenarioText.parse(text, file: file)
         guard let value, value is [String: Any] else {
             throw CoreError(.malformed, "\(file): the top level must be a mapping of fields")
         }
@@ -29,10 +32,7 @@ public struct ScenarioLoader: Sendable {
     }
 
     public func load(path: String) throws -> Scenario {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw CoreError(.io, "\(path): cannot read the file (\(error.localizedDescription))")
-        }
+        let text = try ScenarioText.readText(path, "scenario file")
         return try load(text: text, file: path)
     }
 
@@ -67,8 +67,8 @@ public struct ScenarioLoader: Sendable {
             shape: shape,
             cluster: cluster,
             settings: SimulationSettings(
-                promptLength: try root.int("prompt_length", min: 0, default: 128),
-                tokens: try root.int("tokens", min: 1),
+                promptLength: try root.int("prompt_length", min: 0, max: SimulationSettings.maxPromptLength, default: 128),
+                tokens: try root.int("tokens", min: 1, max: SimulationSettings.maxTokens),
                 replanInterval: try root.int("replan_interval", min: 1, default: 1),
                 replanOnViolation: try root.bool("replan_on_violation", default: true)),
             planners: try readPlanners(try root.field("planners")),
@@ -100,9 +100,7 @@ public struct ScenarioLoader: Sendable {
             shape = m
         } else if let config = try node.optional("config") {
             let path = Self.resolve(try config.string(), baseDirectory)
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw config.error(.io, "names a file that cannot be read: '\(path)'")
-            }
+            let data = try ScenarioText.readFile(path, "\(config.file): field '\(config.path)'")
             shape = try ModelShape(huggingFaceConfig: data, source: path)
         } else if let gguf = try node.optional("gguf") {
             guard let ggufShape else { throw gguf.error(.unsupported, "GGUF models cannot be read here") }
@@ -167,7 +165,9 @@ public struct ScenarioLoader: Sendable {
         }
         if let s = try node.optional("sequence_length") {
             let v = try s.int()
-            guard v >= 1 else { throw s.error(.invalidValue, "must be >= 1, got \(v)") }
+            guard (1...SimulationSettings.maxPromptLength).contains(v) else {
+                throw s.error(.invalidValue, "must be in 1...\(SimulationSettings.maxPromptLength), got \(v)")
+            }
             scenario.referenceSequenceLength = v
         }
         scenario.referenceIncrementSequence = try node.bool("increment_sequence", default: false)
@@ -262,11 +262,15 @@ public struct ScenarioLoader: Sendable {
                 return UInt64(v)
             }
             guard !list.isEmpty else { throw seeds.error(.invalidValue, "must list at least one seed") }
+            guard list.count <= SimulationSettings.maxSeeds else {
+                throw seeds.error(.invalidValue, "lists \(list.count) seeds; at most \(SimulationSettings.maxSeeds) are allowed")
+            }
             return list
         }
         let first = try root.int("seed", min: 0, default: 1)
-        let repetitions = try root.int("repetitions", min: 1, default: 1)
-        return (0..<repetitions).map { UInt64(first + $0) }
+        let repetitions = try root.int("repetitions", min: 1, max: SimulationSettings.maxSeeds, default: 1)
+        // Seeds are 64-bit unsigned: `seed` up to Int.max plus the repetitions always fits.
+        return (0..<repetitions).map { UInt64(first) + UInt64($0) }
     }
 
     /// `path` relative to the scenario file's folder (absolute paths unchanged).

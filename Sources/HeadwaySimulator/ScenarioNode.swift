@@ -81,7 +81,10 @@ struct ScenarioNode {
     func int() throws -> Int {
         if let i = value as? Int { return i }
         let d = try double()
-        guard let i = Int(exactly: d) else { throw error(.invalidValue, "must be a whole number, got \(describe(value))") }
+        guard let i = Int(exactly: d) else {
+            let why = d.isFinite && d == d.rounded() ? "must fit in a 64-bit integer" : "must be a whole number"
+            throw error(.invalidValue, "\(why), got \(describe(value))")
+        }
         return i
     }
 
@@ -100,13 +103,14 @@ struct ScenarioNode {
         return d
     }
 
-    func int(_ key: String, min: Int? = nil, default value: Int? = nil) throws -> Int {
+    func int(_ key: String, min: Int? = nil, max: Int? = nil, default value: Int? = nil) throws -> Int {
         guard let node = try optional(key) else {
             if let value { return value }
             throw CoreError(.missingField, "\(file): missing field '\(childPath(key))'")
         }
         let i = try node.int()
         if let min, i < min { throw node.error(.invalidValue, "must be >= \(min), got \(i)") }
+        if let max, i > max { throw node.error(.invalidValue, "must be <= \(max), got \(i)") }
         return i
     }
 

@@ -11,6 +11,11 @@ public enum ScenarioRunner {
         _ scenario: Scenario, makePlanner: (PlannerSpec) throws -> any Planner, keepRuns: Bool = false,
         progress: ((Int, Int) -> Void)? = nil
     ) throws -> SimulationReport {
+        try scenario.settings.validate(source: scenario.name)
+        guard (1...SimulationSettings.maxSeeds).contains(scenario.seeds.count) else {
+            throw CoreError(.invalidValue,
+                "\(scenario.name): \(scenario.seeds.count) seeds; 1...\(SimulationSettings.maxSeeds) are allowed")
+        }
         var costModel = try scenario.makeCostModel()
         let planners = try scenario.planners.map { ($0, try makePlanner($0)) }
         var runs: [String: [PlannerRun]] = [:]

@@ -28,6 +28,28 @@ public struct SimulationSettings: Sendable, Hashable, Codable {
         self.replanOnViolation = replanOnViolation
         self.recordPlacements = recordPlacements
     }
+
+    /// Most decode steps a simulation runs (2^20; every step keeps a record).
+    public static let maxTokens = 1 << 20
+    /// Longest prompt (2^20 tokens, past any model's context).
+    public static let maxPromptLength = 1 << 20
+    /// Most seeds (or repetitions) of one scenario.
+    public static let maxSeeds = 10_000
+
+    /// Checks the settings against the limits above. `source` names the file or option for the message.
+    /// - Throws: `CoreError.Code.invalidValue` naming the field and the value.
+    public func validate(source: String) throws {
+        guard (1...Self.maxTokens).contains(tokens) else {
+            throw CoreError(.invalidValue, "\(source): field 'tokens' must be in 1...\(Self.maxTokens), got \(tokens)")
+        }
+        guard (0...Self.maxPromptLength).contains(promptLength) else {
+            throw CoreError(.invalidValue,
+                "\(source): field 'prompt_length' must be in 0...\(Self.maxPromptLength), got \(promptLength)")
+        }
+        guard replanInterval >= 1 else {
+            throw CoreError(.invalidValue, "\(source): field 'replan_interval' must be >= 1, got \(replanInterval)")
+        }
+    }
 }
 
 /// What happened at one decode step for one planner.

@@ -47,6 +47,12 @@ struct BenchEngine: ParsableCommand {
         guard promptTokens >= 1, tokens >= 2, runs >= 1 else {
             throw ValidationError("--prompt-tokens ≥ 1, --tokens ≥ 2 and --runs ≥ 1 are required")
         }
+        guard runs <= 1000 else { throw ValidationError("--runs must be ≤ 1000, got \(runs)") }
+        // Each is checked against the context alone first, so the sums below cannot overflow.
+        for (option, value) in [("--prompt-tokens", promptTokens), ("--tokens", tokens), ("--cache-quality", cacheQuality)]
+        where value > modelOptions.context {
+            throw ValidationError("\(option) \(value) exceeds --context \(modelOptions.context)")
+        }
         guard cacheQuality >= 0, promptTokens + cacheQuality <= modelOptions.context else {
             throw ValidationError("--cache-quality must be ≥ 0 and fit the context with the prompt, got \(cacheQuality)")
         }

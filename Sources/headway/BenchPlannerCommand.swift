@@ -25,7 +25,9 @@ struct BenchPlanner: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            guard repetitions > 0 else { throw CLIError(description: "--repetitions must be positive, got \(repetitions)") }
+            guard (1...100_000).contains(repetitions) else {
+                throw CLIError(description: "--repetitions must be in 1...100000, got \(repetitions)")
+            }
             var results: [(String, Double)] = []
             let replan = try PlannerBenchmark.replanMilliseconds(devices: 25, layers: 30, repetitions: repetitions)
             results.append(("replan_25_devices_30_layers_ms", replan))

@@ -3,7 +3,6 @@ import Foundation
 import HeadwayCore
 import HeadwayPlanner
 import HeadwaySimulator
-import Yams
 
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,7 +35,7 @@ struct Evaluate: ParsableCommand {
                 do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
                     throw CLIError(description: "\(path): cannot read the file (\(error.localizedDescription))")
                 }
-                guard let map = (try? Yams.load(yaml: text)) as? [String: Any] else {
+                guard let map = try ScenarioLoader.parseValue(text, file: path) as? [String: Any] else {
                     throw CLIError(description: "\(path): must be a mapping from block name to device id")
                 }
                 for (block, value) in map {

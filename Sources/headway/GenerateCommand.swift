@@ -54,9 +54,26 @@ struct ModelOptions: ParsableArguments {
         } catch {
             throw ValidationError("\(error)")
         }
-        let headDim = loaded.configuration.headDim
+        let c = loaded.configuration
+        let headDim = c.headDim
         guard cacheFormat.supports(headDim: headDim) else {
             throw ValidationError("--kv-cache \(cacheFormat) needs a head dimension that is a multiple of 32; \(model) has \(headDim)")
+        }
+        // RoPE positions past the trained context are not meaningful, and the K/V caches and the RoPE table are sized
+        // by --context up front: it must fit both the model and this machine's memory.
+        guard context <= c.trainedContextLength else {
+            throw ValidationError(
+                "--context \(context) exceeds the model's trained context length \(c.trainedContextLength) (\(model): \(GGUFKey.contextLength(loaded.file.architecture ?? "llama")))")
+        }
+        // Per position: every K/V cache's bytes (the F16 size, an upper bound for Q8_0) and one RoPE table row.
+        let perPosition = Double(c.layerCount) * Double(c.kvHeadCount) * Double(cacheFormat.bytes(positions: 1, headDim: headDim))
+            + 4 * Double(headDim)
+        let needed = perPosition * Double(context)
+        let physical = Double(ProcessInfo.processInfo.physicalMemory)
+        guard needed <= physical else {
+            throw ValidationError(String(
+                format: "--context %d needs %.1f GB of K/V cache and RoPE table, more than this machine's %.1f GB of memory",
+                context, needed / 1e9, physical / 1e9))
         }
         return loaded
     }
@@ -118,7 +135,7 @@ struct Generate: ParsableCommand {
         if chat { text = try ChatTemplate(gguf: model.file).render([.user(prompt)]) }
         let promptTokens = tokenizer.encode(text, addSpecial: true, parseSpecial: chat)
         guard !promptTokens.isEmpty else { throw ValidationError("the prompt encodes to no tokens") }
-        guard promptTokens.count + maxTokens <= modelOptions.context else {
+        guard maxTokens <= modelOptions.context - promptTokens.count else {
             throw ValidationError("prompt (\(promptTokens.count) tokens) + --max-tokens \(maxTokens) exceed --context \(modelOptions.context)")
         }
         var sampler = Sampler(SamplingParameters(temperature: temperature, topK: topK, topP: topP, seed: seed),

@@ -21,10 +21,15 @@ struct PlacementOptions: ParsableArguments {
         if let model { s.shape = try ModelShape.preset(named: model) }
         if let costModel { s.costModelKind = costModel }
         if let prompt {
-            guard prompt >= 0 else { throw CLIError(description: "--prompt must be >= 0, got \(prompt)") }
+            guard (0...SimulationSettings.maxPromptLength).contains(prompt) else {
+                throw CLIError(description: "--prompt must be in 0...\(SimulationSettings.maxPromptLength), got \(prompt)")
+            }
             s.settings.promptLength = prompt
         }
-        guard token >= 0 else { throw CLIError(description: "--token must be >= 0, got \(token)") }
+        // The cluster schedule is built for every token up to this one.
+        guard (0..<SimulationSettings.maxTokens).contains(token) else {
+            throw CLIError(description: "--token must be in 0..<\(SimulationSettings.maxTokens), got \(token)")
+        }
         s.settings.tokens = max(s.settings.tokens, token + 1)
         let schedule = try s.makeSchedule(seed: seed ?? s.seeds.first ?? 1)
         return (s, try s.makeCostModel(cluster: schedule.cluster), schedule.state(at: token), TokenPosition(promptLength: s.settings.promptLength, generated: token))

@@ -33,10 +33,17 @@ struct Simulate: ParsableCommand {
             }
             var s = try CLI.scenario(path: scenario)
             if let tokens {
-                guard tokens > 0 else { throw CLIError(description: "--tokens must be positive, got \(tokens)") }
+                guard (1...SimulationSettings.maxTokens).contains(tokens) else {
+                    throw CLIError(description: "--tokens must be in 1...\(SimulationSettings.maxTokens), got \(tokens)")
+                }
                 s.settings.tokens = tokens
             }
-            if !seeds.isEmpty { s.seeds = seeds }
+            if !seeds.isEmpty {
+                guard seeds.count <= SimulationSettings.maxSeeds else {
+                    throw CLIError(description: "--seeds lists \(seeds.count) seeds; at most \(SimulationSettings.maxSeeds) are allowed")
+                }
+                s.seeds = seeds
+            }
             let report = try ScenarioRunner.run(
                 s, makePlanner: CLI.planner, keepRuns: format == .csv || out != nil, progress: progressPrinter())
             switch format {

@@ -92,11 +92,15 @@ struct StudyMediumScale: ParsableCommand {
         try runReportingErrors {
             var c = MediumScaleStudy.Configuration.default
             if let tokens {
-                guard tokens > 0 else { throw CLIError(description: "--tokens must be positive, got \(tokens)") }
+                guard (1...SimulationSettings.maxTokens).contains(tokens) else {
+                    throw CLIError(description: "--tokens must be in 1...\(SimulationSettings.maxTokens), got \(tokens)")
+                }
                 c.tokens = tokens
             }
             if let seeds {
-                guard seeds > 0 else { throw CLIError(description: "--seeds must be positive, got \(seeds)") }
+                guard (1...SimulationSettings.maxSeeds).contains(seeds) else {
+                    throw CLIError(description: "--seeds must be in 1...\(SimulationSettings.maxSeeds), got \(seeds)")
+                }
                 c.seeds = (1...seeds).map { UInt64($0) }
             }
             c.planners = MediumScaleStudy.defaultPlanners(finalContext: c.promptLength + c.tokens)
@@ -139,7 +143,9 @@ struct StudySmallScale: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            guard instances > 0 else { throw CLIError(description: "--instances must be positive, got \(instances)") }
+            guard (1...SimulationSettings.maxSeeds).contains(instances) else {
+                throw CLIError(description: "--instances must be in 1...\(SimulationSettings.maxSeeds), got \(instances)")
+            }
             var config = SmallScaleStudy.Configuration(instancesPerSize: instances, costModel: costModel, seed: seed)
             if let planners {
                 let names = planners.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }

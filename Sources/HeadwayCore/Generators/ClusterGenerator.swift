@@ -125,6 +125,10 @@ public struct ClusterGenerator: Codable, Sendable, Hashable {
         guard deviceCount >= 1 else {
             throw CoreError(.invalidValue, "\(source): field 'device_count' must be >= 1, got \(deviceCount)")
         }
+        guard deviceCount <= Cluster.maxDevices else {
+            throw CoreError(.invalidValue,
+                "\(source): field 'device_count' must be <= \(Cluster.maxDevices), got \(deviceCount)")
+        }
         guard (0..<deviceCount).contains(controller) else {
             throw CoreError(.invalidValue,
                 "\(source): field 'controller' must be in 0..<\(deviceCount), got \(controller)")

@@ -54,7 +54,10 @@ extension KVCache {
             throw fail("unknown storage code \(storageCode)")
         }
         let format = KVCacheFormat(storage: storage, sinkPositions: sinks, recentPositions: recent)
-        guard format == cache.format else { throw fail("cache format \(format), this block's is \(cache.format)") }
+        // The raw fields too: an F16 format ignores sink and recent counts, but a snapshot writes them as 0.
+        guard format == cache.format, sinks == cache.format.sinkPositions, recent == cache.format.recentPositions else {
+            throw fail("cache format \(format) (\(sinks) sink and \(recent) recent positions in the header), this block's is \(cache.format)")
+        }
         var restored = KVCache(headDim: hd, capacity: cache.capacity, format: format)
         guard restored.isValidLayout(count: count, packedEnd: packedEnd) else {
             throw fail("packedEnd \(packedEnd) is inconsistent with \(count) positions in format \(format)")

@@ -41,6 +41,9 @@ public struct KVCacheFormat: Sendable, Hashable, CustomStringConvertible {
         self.recentPositions = storage == .f16 ? 0 : recentPositions
     }
 
+    /// Largest SINKS or RECENT that `init?(_:)` accepts (2^30 positions, far past any context length).
+    public static let maxRegionPositions = 1 << 30
+
     /// All F16: the numbers of llama.cpp's default cache.
     public static let f16 = KVCacheFormat(storage: .f16)
     /// All Q8_0 (llama.cpp's `--cache-type-k q8_0 --cache-type-v q8_0`).
@@ -55,7 +58,10 @@ public struct KVCacheFormat: Sendable, Hashable, CustomStringConvertible {
         switch (storage, parts.count) {
         case (_, 1): self.init(storage: storage)
         case (.q8_0, 3):
-            guard let s = Int(parts[1]), let r = Int(parts[2]), s >= 0, r >= 0 else { return nil }
+            // Counts of positions; bounded so that sums and byte sizes made from them cannot overflow.
+            guard let s = Int(parts[1]), let r = Int(parts[2]), (0...Self.maxRegionPositions).contains(s),
+                (0...Self.maxRegionPositions).contains(r)
+            else { return nil }
             self.init(storage: storage, sinkPositions: s, recentPositions: r)
         default: return nil
         }

@@ -72,9 +72,18 @@ public struct LlamaConfiguration: Sendable, Hashable {
             return Float(v)
         }
         layerCount = try int(GGUFKey.blockCount(arch))
+        // Each layer is 9 tensors; a count the tensor index cannot hold is rejected before anything is sized by it.
+        guard layerCount <= file.tensors.count / Self.tensorsPerLayer else {
+            throw EngineError(.invalidArgument,
+                "\(name): metadata '\(GGUFKey.blockCount(arch))' = \(layerCount) layers, but the file has only \(file.tensors.count) tensors (\(Self.tensorsPerLayer) per layer)")
+        }
         modelDim = try int(GGUFKey.embeddingLength(arch))
         headCount = try int(GGUFKey.headCount(arch))
         kvHeadCount = try int(GGUFKey.headCountKV(arch), default: headCount)
+        if file.value(GGUFKey.keyLength(arch)) == nil && modelDim < headCount {
+            throw EngineError(.invalidArgument,
+                "\(name): metadata '\(GGUFKey.embeddingLength(arch))' = \(modelDim) is smaller than '\(GGUFKey.headCount(arch))' = \(headCount), so the head dimension (their quotient) would be 0")
+        }
         headDim = try int(GGUFKey.keyLength(arch), default: modelDim / headCount)
         ffnDim = try int(GGUFKey.feedForwardLength(arch))
         rmsEpsilon = try float(GGUFKey.rmsNormEpsilon(arch), default: 1e-5)
@@ -91,6 +100,35 @@ public struct LlamaConfiguration: Sendable, Hashable {
         guard headDim % 2 == 0 else {
             throw EngineError(.invalidArgument, "\(name): head dimension \(headDim) must be even for RoPE")
         }
+        try checkProducts(source: name)
+        // Activations are quantized to 8 bits in blocks of 32 before every matrix product.
+        for (what, v) in [(GGUFKey.embeddingLength(arch), modelDim), (GGUFKey.feedForwardLength(arch), ffnDim),
+                          ("head_count × head dimension", queryDim)] where v % 32 != 0 {
+            throw EngineError(.invalidArgument,
+                "\(name): \(what) = \(v) is not a multiple of 32, which the engine's kernels need")
+        }
+    }
+
+    /// Tensors of one decoder layer (two norms, Q, K, V, output, gate, up, down).
+    static let tensorsPerLayer = 9
+
+    /// Checks that every width derived from the hyperparameters (`queryDim`, the K/V width, a matrix's element count)
+    /// fits in `Int`, so that sizing buffers from them cannot overflow. Tensor shapes are checked against them later.
+    /// - Throws: `EngineError.Code.invalidArgument` naming `source` and the values.
+    public func checkProducts(source: String) throws(EngineError) {
+        func product(_ a: Int, _ b: Int, _ what: String) throws(EngineError) -> Int {
+            let (p, overflow) = a.multipliedReportingOverflow(by: b)
+            guard !overflow, a >= 0, b >= 0 else {
+                throw EngineError(.invalidArgument, "\(source): \(what) = \(a) × \(b) overflows")
+            }
+            return p
+        }
+        let q = try product(headCount, headDim, "head_count × head dimension")
+        let kv = try product(kvHeadCount, headDim, "head_count_kv × head dimension")
+        _ = try product(q, modelDim, "query width × embedding_length")
+        _ = try product(kv, modelDim, "K/V width × embedding_length")
+        _ = try product(ffnDim, modelDim, "feed_forward_length × embedding_length")
+        _ = try product(vocabSize, modelDim, "vocabulary × embedding_length")
     }
 
     /// Values of `general.architecture` this engine runs (llama.cpp's `LLM_ARCH_LLAMA` graph).

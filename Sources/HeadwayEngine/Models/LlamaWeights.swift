@@ -28,10 +28,12 @@ public struct LlamaWeights: Sendable {
 
     /// - Throws: `EngineError` (`.missingTensor`, `.wrongTensorShape`, `.unsupportedTensorType`) naming the file and tensor.
     public init(gguf file: GGUFFile, configuration c: LlamaConfiguration) throws(EngineError) {
+        try c.checkProducts(source: file.name)
         let loader = TensorLoader(file: file)
         tokenEmbedding = try loader.matrix(TensorName.tokenEmbedding, rows: c.vocabSize, cols: c.modelDim)
         var layers: [LlamaLayerWeights] = []
-        layers.reserveCapacity(c.layerCount)
+        // Sized by what the file can hold, not by the configuration alone (a missing layer throws below).
+        layers.reserveCapacity(min(c.layerCount, file.tensors.count / LlamaConfiguration.tensorsPerLayer))
         let kvDim = c.kvHeadCount * c.headDim
         for l in 0..<c.layerCount {
             layers.append(LlamaLayerWeights(

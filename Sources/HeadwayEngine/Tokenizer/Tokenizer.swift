@@ -60,6 +60,10 @@ public struct Tokenizer: Sendable {
         guard !texts.isEmpty, texts.count < Int(Int32.max) else {
             throw GGUFError(.invalidValue, "\(file.name): '\(GGUFKey.tokens)' has \(texts.count) entries")
         }
+        // Token ids and piece offsets are 32-bit.
+        guard texts.utf8Count < Int(Int32.max) else {
+            throw GGUFError(.invalidValue, "\(file.name): '\(GGUFKey.tokens)' holds \(texts.utf8Count) bytes of text; at most \(Int32.max) are supported")
+        }
         if file.value(GGUFKey.tokenTypes) != nil {
             let raw = try file.requiredIntArray(GGUFKey.tokenTypes)
             guard raw.count == texts.count else {
