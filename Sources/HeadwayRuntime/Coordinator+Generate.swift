@@ -54,6 +54,7 @@ extension Coordinator {
             report.tokens.append(token)
             onToken(token)
             generated += 1
+            tokensLeft = min(maxTokens - generated, options.contextLength - position)
             if generated == maxTokens || position == options.contextLength { break }
             let s0 = monotonicSeconds()
             // Re-planning and migration happen at the boundary, before the next token.
@@ -93,7 +94,8 @@ extension Coordinator {
         rejoinLostWorkers()
         do {
             cluster = try buildCluster()
-            let next = try makePlan(position: TokenPosition(promptLength: position - generated, generated: generated), previous: placement)
+            let next = try makePlan(position: TokenPosition(promptLength: position - generated, generated: generated),
+                                    previous: placement, remainingTokens: tokensLeft)
             if next != placement { beginMigration(to: next, reason: "re-plan at token \(generated)", position: position) }
         } catch {
             options.log("re-plan at token \(generated) failed: \(error); keeping the placement")

@@ -52,6 +52,8 @@ public final class Coordinator {
     let sequence: UInt32 = 1
     var report = RunReport()
     var migrator: Migrator?
+    /// Tokens the current `generate` call may still produce (the re-planning horizon).
+    var tokensLeft = 0
     let xBuffer, headsBuffer, scratch, logits: UnsafeMutablePointer<Float>
     var logitsPointer: UnsafePointer<Float> { UnsafePointer(logits) }
 
@@ -206,8 +208,11 @@ public final class Coordinator {
     /// The cluster state the planner sees now.
     public var clusterState: ClusterState { ClusterState(cluster: cluster, online: alive) }
 
-    func makePlan(position: TokenPosition, previous: Placement?) throws(RuntimeError) -> Placement {
-        let request = PlanningRequest(costModel: costModel, state: clusterState, position: position, previous: previous)
+    /// - Parameter remainingTokens: tokens still to generate: the `headway` planner weighs a move's one-time cost
+    ///   against its gain over them (nil: over one token, the paper's myopic rule).
+    func makePlan(position: TokenPosition, previous: Placement?, remainingTokens: Int? = nil) throws(RuntimeError) -> Placement {
+        var request = PlanningRequest(costModel: costModel, state: clusterState, position: position, previous: previous)
+        request.remainingTokens = remainingTokens
         do {
             return try planner.plan(request).placement
         } catch {
