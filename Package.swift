@@ -1,9 +1,13 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // Dependencies are named once here. Each carries the reason it is allowed.
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")  // CLI only
 let yams: Target.Dependency = .product(name: "Yams", package: "Yams")  // YAML scenario files (CLI/Simulator loading)
+// HTTP server (`headway serve`): Hummingbird 2 on SwiftNIO; metrics through swift-metrics into a Prometheus registry.
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
+let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
 
 /// Kernels must be built for a CPU with AVX2 + FMA: `SIMD16<Float>` FMA otherwise lowers to per-lane libm calls (15x slower).
 /// The engine is built for `cascadelake` (AVX-512 F/BW/DQ/VL + VNNI: Intel Cascade Lake / Ice Lake and later, AMD Zen 4
@@ -41,10 +45,15 @@ let package = Package(
         .library(name: "HeadwayPlanner", targets: ["HeadwayPlanner"]),
         .library(name: "HeadwaySimulator", targets: ["HeadwaySimulator"]),
         .library(name: "HeadwayEngine", targets: ["HeadwayEngine"]),
+        .library(name: "HeadwayServer", targets: ["HeadwayServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        // Without the ConfigurationSupport trait (swift-configuration is not used): less to build.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(name: "HeadwayCore"),
@@ -54,9 +63,14 @@ let package = Package(
         .systemLibrary(name: "CGLPK", path: "Sources/CGLPK", providers: [.apt(["libglpk-dev"])]),
         .target(name: "HeadwaySimulator", dependencies: ["HeadwayCore", "HeadwayPlanner", yams]),
         .target(name: "HeadwayEngine", dependencies: ["HeadwayCore", "HeadwayGGUF"], swiftSettings: kernelSettings),
+        // The OpenAI-compatible HTTP server; generation behind `InferenceBackend` (local engine or, later, the runtime).
+        .target(name: "HeadwayServer", dependencies: ["HeadwayCore", "HeadwayEngine", hummingbird, metrics, prometheus]),
         .executableTarget(
             name: "headway",
-            dependencies: ["HeadwayCore", "HeadwayGGUF", "HeadwayPlanner", "HeadwaySimulator", "HeadwayEngine", argumentParser],
+            dependencies: [
+                "HeadwayCore", "HeadwayGGUF", "HeadwayPlanner", "HeadwaySimulator", "HeadwayEngine", "HeadwayServer",
+                argumentParser,
+            ],
             swiftSettings: staticRuntimeCompile,
             linkerSettings: staticRuntimeLink
         ),
@@ -68,6 +82,7 @@ let package = Package(
         .testTarget(name: "HeadwaySimulatorTests", dependencies: ["HeadwayCore", "HeadwayPlanner", "HeadwaySimulator"]),
         // Runs `.build/<configuration>/headway`; no dependency on it (see `staticRuntimeLink`).
         .testTarget(name: "HeadwayCLITests", dependencies: ["HeadwayTestSupport"]),
+        .testTarget(name: "HeadwayServerTests", dependencies: ["HeadwayServer", "HeadwayEngine", "HeadwayTestSupport"]),
         .testTarget(
             name: "HeadwayEngineTests", dependencies: ["HeadwayCore", "HeadwayGGUF", "HeadwayEngine", "HeadwayTestSupport"],
             swiftSettings: kernelSettings),
