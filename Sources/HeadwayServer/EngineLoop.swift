@@ -43,7 +43,6 @@ final class EngineLoop: @unchecked Sendable {
     private var samplesStart = 0
     private var tokensGenerated = 0
     private var stopping = false
-    private var thread: Thread?
     static let latencySamplesKept = 600
 
     init(model: LlamaModel, tokenizer: Tokenizer, contextLength: Int, cacheFormat: KVCacheFormat, threads: Int,
@@ -56,22 +55,21 @@ final class EngineLoop: @unchecked Sendable {
         self.maxQueued = maxQueued
         self.prefillChunk = prefillChunk
         pool = WorkerPool(threads: threads)
-        let thread = Thread { [unowned self] in self.run() }
+        // The thread keeps the loop alive until `stop()` ends it.
+        let thread = Thread { self.run() }
         thread.name = "headway-engine"
         thread.stackSize = 8 << 20
-        self.thread = thread
         thread.start()
     }
 
-    /// Ends the engine thread after the current step; sequences still open finish with an error.
+    /// Ends the engine thread after the current round; sequences still open finish with an error. The owner
+    /// (`LocalBackend`) calls it when it goes away.
     func stop() {
         condition.lock()
         stopping = true
         condition.broadcast()
         condition.unlock()
     }
-
-    deinit { stop() }
 
     /// Queues `request`; its tokens arrive on the returned stream.
     func submit(_ request: GenerationRequest) -> AsyncThrowingStream<Int32, any Error> {
@@ -165,8 +163,11 @@ final class EngineLoop: @unchecked Sendable {
         let t0 = monotonicSeconds()
         let result: TokenGenerator.Step
         do {
-            result = try s.generator.step(&s.session!, sampler: &s.sampler, isStop: tokenizer.isEndOfGeneration,
-                                          prefillChunk: prefillChunk)
+            let tokenizer = tokenizer
+            result = try s.generator.step(
+                &s.session!, sampler: &s.sampler,
+                isStop: s.request.stopsAtEndOfGeneration ? { tokenizer.isEndOfGeneration($0) } : { _ in false },
+                prefillChunk: prefillChunk)
         } catch {
             finish(s, error: ServerError(.internalError, "engine: \(error)"))
             return

@@ -7,11 +7,15 @@ public struct GenerationRequest: Sendable, Hashable {
     public var maxTokens: Int
     /// Temperature (0 = greedy), top-k, top-p and seed: the engine's `Sampler` semantics.
     public var sampling: SamplingParameters
+    /// False: end-of-generation tokens are generated like any other and do not end the stream (llama-server's
+    /// `ignore_eos`, for benchmarks that need a fixed number of tokens).
+    public var stopsAtEndOfGeneration: Bool
 
-    public init(promptTokens: [Int32], maxTokens: Int, sampling: SamplingParameters) {
+    public init(promptTokens: [Int32], maxTokens: Int, sampling: SamplingParameters, stopsAtEndOfGeneration: Bool = true) {
         self.promptTokens = promptTokens
         self.maxTokens = maxTokens
         self.sampling = sampling
+        self.stopsAtEndOfGeneration = stopsAtEndOfGeneration
     }
 }
 
@@ -30,7 +34,7 @@ public protocol InferenceBackend: Sendable {
     var chatTemplate: ChatTemplate? { get }
 
     /// Starts generating. Tokens arrive one at a time as they are chosen; the stream finishes after `maxTokens`
-    /// tokens or at an end-of-generation token (not yielded), and throws `ServerError` when the request cannot be
+    /// tokens or at an end-of-generation token (not yielded; unless `stopsAtEndOfGeneration` is false), and throws `ServerError` when the request cannot be
     /// served (`.unavailable` when no device or worker can hold the model).
     ///
     /// Cancellation: when the consumer stops iterating (it is cancelled, or drops the stream), the backend stops

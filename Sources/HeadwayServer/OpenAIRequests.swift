@@ -55,6 +55,7 @@ protocol SamplingFields {
     var stream_options: StreamOptions? { get }
     var n: Int? { get }
     var return_tokens: Bool? { get }
+    var ignore_eos: Bool? { get }
 }
 
 /// `POST /v1/chat/completions`.
@@ -78,6 +79,8 @@ struct ChatCompletionRequest: Decodable, Sendable, SamplingFields {
     var n: Int?
     /// Not OpenAI's: also return the generated token ids (`choices[0].tokens`).
     var return_tokens: Bool?
+    /// Not OpenAI's (llama-server's): do not stop at the end-of-generation token.
+    var ignore_eos: Bool?
 
     var maxTokens: Int? { max_completion_tokens ?? max_tokens }
 }
@@ -111,6 +114,7 @@ struct CompletionRequest: Decodable, Sendable, SamplingFields {
     var n: Int?
     var echo: Bool?
     var return_tokens: Bool?
+    var ignore_eos: Bool?
 }
 
 /// Validated generation settings of one request.
@@ -121,6 +125,7 @@ struct GenerationSettings: Sendable {
     var stream: Bool
     var includeUsage: Bool
     var returnTokens: Bool
+    var ignoreEOS: Bool
 
     /// Defaults where the request is silent are llama-server's: temperature 0.8, top-k 40, top-p 0.95, a random
     /// seed, no token limit but the context.
@@ -143,6 +148,7 @@ struct GenerationSettings: Sendable {
         stream = r.stream ?? false
         includeUsage = r.stream_options?.include_usage ?? false
         returnTokens = r.return_tokens ?? false
+        ignoreEOS = r.ignore_eos ?? false
     }
 }
 

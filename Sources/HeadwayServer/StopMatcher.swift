@@ -1,14 +1,14 @@
 /// Finds OpenAI `stop` strings in streamed text. Text that could still be the start of a stop string is held back
 /// until the next piece decides it, so a client never receives any part of a stop string.
-struct StopMatcher: Sendable {
-    let stops: [String]
+public struct StopMatcher: Sendable {
+    public let stops: [String]
     private var held = ""
 
-    init(_ stops: [String]) { self.stops = stops.filter { !$0.isEmpty } }
+    public init(_ stops: [String]) { self.stops = stops.filter { !$0.isEmpty } }
 
     /// Adds `piece`; returns the text that can be sent now and whether a stop string was reached (the text before it
     /// is returned, the stop string and everything after it are not).
-    mutating func feed(_ piece: String) -> (text: String, stopped: Bool) {
+    public mutating func feed(_ piece: String) -> (text: String, stopped: Bool) {
         held += piece
         guard !stops.isEmpty else { return (flush(), false) }
         var earliest: Range<String.Index>?
@@ -33,7 +33,7 @@ struct StopMatcher: Sendable {
     }
 
     /// Whatever is held back (at the end of generation).
-    mutating func flush() -> String {
+    public mutating func flush() -> String {
         defer { held = "" }
         return held
     }

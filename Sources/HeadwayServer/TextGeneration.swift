@@ -48,7 +48,8 @@ struct TextGeneration: Sendable {
                 param: "messages")
         }
         let room = context - prompt.count
-        return GenerationRequest(promptTokens: prompt, maxTokens: min(settings.maxTokens ?? room, room), sampling: settings.sampling)
+        return GenerationRequest(promptTokens: prompt, maxTokens: min(settings.maxTokens ?? room, room),
+                                 sampling: settings.sampling, stopsAtEndOfGeneration: !settings.ignoreEOS)
     }
 
     /// Submits `request` and waits for its first token; throws the backend's error (`ServerError`) if it refuses.

@@ -1,4 +1,4 @@
-@testable import HeadwayServer
+import HeadwayServer
 import Testing
 
 @Suite struct StopMatcherTests {
