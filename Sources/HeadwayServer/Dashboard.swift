@@ -21,6 +21,7 @@ enum Dashboard {
   h2 { font-size:14px; margin:0 0 8px; text-transform:uppercase; letter-spacing:.04em; color:var(--muted); }
   table { border-collapse:collapse; width:100%; }
   td, th { border-bottom:1px solid var(--line); padding:3px 6px; text-align:left; font-variant-numeric:tabular-nums; }
+  #placement { width:auto; }
   #placement td.cell { width:22px; height:18px; text-align:center; font-size:11px; color:#fff; border:1px solid #fff; padding:0; }
   .up { color:#1a7f37; font-weight:600; } .down { color:#c62828; font-weight:600; }
   .swatch { display:inline-block; width:12px; height:12px; border-radius:2px; vertical-align:middle; margin-right:6px; }
@@ -49,14 +50,14 @@ enum Dashboard {
       <table id="devices"><thead><tr><th>device</th><th>state</th><th>blocks</th><th>memory</th><th>address</th></tr></thead><tbody></tbody></table>
     </section>
     <section>
-      <h2>Placement: blocks of each layer by device</h2>
-      <div id="placement-note" class="muted"></div>
-      <table id="placement"><tbody></tbody></table>
-    </section>
-    <section>
       <h2>Per-token latency (ms)</h2>
       <svg id="latency" viewBox="0 0 600 160" preserveAspectRatio="none"></svg>
       <div id="latency-note" class="muted"></div>
+    </section>
+    <section>
+      <h2>Placement: blocks of each layer by device</h2>
+      <div id="placement-note" class="muted"></div>
+      <table id="placement"><tbody></tbody></table>
     </section>
     <section>
       <h2>Migrations</h2>
@@ -89,6 +90,7 @@ const $ = id => document.getElementById(id);
 const esc = s => String(s).replace(/[&<>"]/g, c => ({"&":"&amp;","<":"&lt;",">":"&gt;","\"":"&quot;"}[c]));
 const bytes = n => n == null ? "" : n >= 1<<30 ? (n/(1<<30)).toFixed(1)+" GiB" : n >= 1<<20 ? (n/(1<<20)).toFixed(1)+" MiB" : n >= 1024 ? (n/1024).toFixed(1)+" KiB" : n+" B";
 let model = null;
+function setHTML(el, html) { if (el.dataset.html !== html) { el.innerHTML = html; el.dataset.html = html; } }
 
 function render(s) {
   model = s.model;
@@ -99,10 +101,12 @@ function render(s) {
   $("tokens").textContent = s.tokensGenerated;
   const held = {};
   for (const b of s.placement) held[b.device] = (held[b.device] || 0) + 1;
-  $("devices").tBodies[0].innerHTML = s.devices.map(d =>
+  // Tables are rebuilt only when what they show changed (the page polls every second).
+  const devicesHTML = s.devices.map(d =>
     `<tr data-device="${d.id}"><td><span class="swatch" style="background:${color(d.id)}"></span>${esc(d.name)}</td>` +
     `<td class="${d.up ? "up" : "down"}">${d.up ? "up" : "down"}</td><td>${held[d.id] || 0}</td>` +
     `<td>${bytes(d.memoryBytes)}</td><td>${esc(d.address || "this process")}</td></tr>`).join("");
+  setHTML($("devices").tBodies[0], devicesHTML);
   // Placement grid: one row per layer, one column per block (attention groups, projection, FFN).
   const cols = [];
   for (let g = 0; g < s.groupsPerLayer; g++) cols.push(["attention", g, "h" + g]);
@@ -117,15 +121,15 @@ function render(s) {
         : `<td class="cell" data-layer="${l}" data-device="${d}" title="L${l}.${c[2]} on ${esc(s.devices.find(x => x.id === d)?.name ?? d)}" style="background:${color(d)}">${d}</td>`;
     }).join("") + "</tr>";
   }
-  $("placement").tBodies[0].innerHTML = rows;
+  setHTML($("placement").tBodies[0], rows);
   $("placement-note").textContent = `${s.placement.length} blocks in ${s.layers} layers on ${Object.keys(held).length} device(s)`;
   const name = id => esc(s.devices.find(x => x.id === id)?.name ?? id);
   const migs = s.migrations.slice().reverse();
-  $("migrations").tBodies[0].innerHTML = migs.map(m =>
+  setHTML($("migrations").tBodies[0], migs.map(m =>
     `<tr><td>${new Date(m.time*1000).toLocaleTimeString()}</td><td>L${m.block.layer}.${m.block.kind}${m.block.group != null ? m.block.group : ""}</td>` +
-    `<td>${name(m.from)} → ${name(m.to)}</td><td>${bytes(m.bytes)}</td><td>${(m.pauseSeconds*1000).toFixed(1)} ms</td></tr>`).join("");
+    `<td>${name(m.from)} → ${name(m.to)}</td><td>${bytes(m.bytes)}</td><td>${(m.pauseSeconds*1000).toFixed(1)} ms</td></tr>`).join(""));
   $("migrations-note").textContent = migs.length ? "" : "none yet";
-  $("links").tBodies[0].innerHTML = s.links.map(k => `<tr><td>${name(k.from)} → ${name(k.to)}</td><td>${bytes(k.bytes)}</td></tr>`).join("");
+  setHTML($("links").tBodies[0], s.links.map(k => `<tr><td>${name(k.from)} → ${name(k.to)}</td><td>${bytes(k.bytes)}</td></tr>`).join(""));
   $("links-note").textContent = s.links.length ? "" : "none (one device)";
   plot(s.tokenLatencies);
 }

@@ -53,12 +53,17 @@ public struct HTTPServer: Sendable {
     }
 
     /// The application on `host:port` (port 0: any free port); `onRunning` gets the port it listens on.
+    /// Logs at `notice` and above unless `logger` says otherwise (env `LOG_LEVEL=info` shows Hummingbird's own lines).
     public func application(
         host: String, port: Int, logger: Logger? = nil, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> Application<RouterResponder<BasicRequestContext>> {
-        Application(
+        var log = logger ?? Logger(label: "headway")
+        if logger == nil {
+            log.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .notice
+        }
+        return Application(
             router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "headway"),
-            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }, logger: logger)
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }, logger: log)
     }
 
     // MARK: Endpoints

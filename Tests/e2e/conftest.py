@@ -20,11 +20,15 @@ def server():
     model = os.environ.get("HEADWAY_MODEL", os.path.join(REPO, "models/SmolLM2-135M-Instruct.Q4_1.gguf"))
     proc = subprocess.Popen([binary, "serve", "--model", model, "--port", "0"], cwd=REPO,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    line = proc.stderr.readline()  # "headway serve: MODEL on http://127.0.0.1:PORT/ (...)"
-    match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
-    if not match:
-        proc.kill()
-        raise RuntimeError(f"headway serve did not start: {line}{proc.stderr.read()}")
+    seen = ""
+    match = None
+    while not match:  # "headway serve: MODEL on http://127.0.0.1:PORT/ (...)"
+        line = proc.stderr.readline()
+        if not line:
+            proc.kill()
+            raise RuntimeError(f"headway serve did not start: {seen}")
+        seen += line
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
     url = f"http://127.0.0.1:{match.group(1)}"
     deadline = time.time() + 30
     while True:

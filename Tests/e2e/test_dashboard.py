@@ -29,10 +29,12 @@ def test_page_shows_placement_and_answers_a_chat_message(browser, server):
     browser.get(server["url"] + "/")
     wait = WebDriverWait(browser, 60)
     # The placement: one cell per block, every layer, on the one local device.
-    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#placement td.cell")) == len(status["placement"]))
-    cells = browser.find_elements(By.CSS_SELECTOR, "#placement td.cell")
-    assert len(cells) == status["layers"] * (status["groupsPerLayer"] + 2)
-    assert {c.get_attribute("data-device") for c in cells} == {"0"}
+    cells = lambda d: d.execute_script(
+        "return Array.from(document.querySelectorAll('#placement td.cell')).map(c => c.dataset.device)")
+    wait.until(lambda d: len(cells(d)) == len(status["placement"]))
+    devices_of_cells = cells(browser)
+    assert len(devices_of_cells) == status["layers"] * (status["groupsPerLayer"] + 2)
+    assert set(devices_of_cells) == {"0"}
     devices = browser.find_element(By.ID, "devices").text
     assert "up" in devices and status["devices"][0]["name"] in devices
     assert browser.find_element(By.ID, "model").text == server["model"]
