@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // Dependencies are named once here. Each carries the reason it is allowed.
@@ -9,6 +9,10 @@ let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
 // Cluster authentication and link encryption (HeadwayRuntimeNIO only): HMAC-SHA256, HKDF, ChaCha20-Poly1305.
 let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+// HTTP server (`headway serve`): Hummingbird 2 on SwiftNIO; metrics through swift-metrics into a Prometheus registry.
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
+let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
 
 /// Every module is built for the baseline instruction set of its architecture (no `-target-cpu`): a module built for a
 /// newer CPU leaks those instructions into the whole binary (the linker keeps one copy of each generic
@@ -46,12 +50,17 @@ let package = Package(
         .library(name: "HeadwaySimulator", targets: ["HeadwaySimulator"]),
         .library(name: "HeadwayEngine", targets: ["HeadwayEngine"]),
         .library(name: "HeadwayRuntime", targets: ["HeadwayRuntime", "HeadwayRuntimeNIO"]),
+        .library(name: "HeadwayServer", targets: ["HeadwayServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
+        // Without the ConfigurationSupport trait (swift-configuration is not used): less to build.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(name: "HeadwayCore"),
@@ -67,10 +76,12 @@ let package = Package(
         .target(name: "HeadwayRuntime", dependencies: ["HeadwayCore", "HeadwayGGUF", "HeadwayPlanner", "HeadwayEngine"]),
         // The SwiftNIO TCP transport and worker server beside it.
         .target(name: "HeadwayRuntimeNIO", dependencies: ["HeadwayRuntime", nioCore, nioPosix, crypto]),
+        // The OpenAI-compatible HTTP server; generation behind `InferenceBackend` (local engine or the runtime).
+        .target(name: "HeadwayServer", dependencies: ["HeadwayCore", "HeadwayEngine", hummingbird, metrics, prometheus]),
         .executableTarget(
             name: "headway",
             dependencies: ["HeadwayCore", "HeadwayGGUF", "HeadwayPlanner", "HeadwaySimulator", "HeadwayEngine",
-                           "HeadwayRuntime", "HeadwayRuntimeNIO", argumentParser],
+                           "HeadwayRuntime", "HeadwayRuntimeNIO", "HeadwayServer", argumentParser],
             swiftSettings: staticRuntimeCompile,
             linkerSettings: staticRuntimeLink
         ),
@@ -89,6 +100,7 @@ let package = Package(
         .testTarget(name: "HeadwaySimulatorTests", dependencies: ["HeadwayCore", "HeadwayPlanner", "HeadwaySimulator"]),
         // Runs `.build/<configuration>/headway`; no dependency on it (see `staticRuntimeLink`).
         .testTarget(name: "HeadwayCLITests", dependencies: ["HeadwayTestSupport"]),
+        .testTarget(name: "HeadwayServerTests", dependencies: ["HeadwayServer", "HeadwayEngine", "HeadwayTestSupport"]),
         .testTarget(
             name: "HeadwayRuntimeTests",
             dependencies: ["HeadwayCore", "HeadwayPlanner", "HeadwayEngine", "HeadwayRuntime", "HeadwayRuntimeNIO",

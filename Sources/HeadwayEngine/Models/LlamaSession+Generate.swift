@@ -25,7 +25,8 @@ public struct GenerationResult: Sendable, Hashable {
 
 extension LlamaSession {
     /// Prefills `prompt`, then samples up to `maxTokens` tokens, calling `onToken` with each as soon as it is
-    /// chosen. Stops early at a token for which `isStop` is true (not passed to `onToken`).
+    /// chosen. Stops early at a token for which `isStop` is true (not passed to `onToken`). The steps are
+    /// `TokenGenerator`'s; this adds the timings.
     /// The decode loop itself does not allocate (the result's token array is reserved up front).
     public mutating func generate(
         prompt: [Int32], maxTokens: Int, sampler: inout Sampler, isStop: (Int32) -> Bool = { _ in false },
@@ -34,19 +35,21 @@ extension LlamaSession {
         var result = GenerationResult(promptTokens: prompt.count, tokens: [], prefillSeconds: 0, decodeSeconds: 0, decodeSteps: 0)
         guard maxTokens > 0 else { return result }
         result.tokens.reserveCapacity(maxTokens)
+        var generator = TokenGenerator(prompt: prompt, maxTokens: maxTokens)
         let t0 = monotonicSeconds()
-        var token = sampler.sample(try prefill(prompt))
+        var step = try generator.step(&self, sampler: &sampler, isStop: isStop)
         let t1 = monotonicSeconds()
         let c1 = processCPUSeconds()
         result.prefillSeconds = t1 - t0
-        while !isStop(token) {
+        while case .token(let token) = step {
             result.tokens.append(token)
             onToken(token)
-            if result.tokens.count == maxTokens || position == contextLength { break }
+            let before = generator.decodeSteps
             let s0 = monotonicSeconds()
-            token = sampler.sample(try decode(token))
-            let step = monotonicSeconds() - s0
-            if result.decodeSteps == 0 || step < result.fastestDecodeStepSeconds { result.fastestDecodeStepSeconds = step }
+            step = try generator.step(&self, sampler: &sampler, isStop: isStop)
+            guard generator.decodeSteps > before else { break }
+            let seconds = monotonicSeconds() - s0
+            if result.decodeSteps == 0 || seconds < result.fastestDecodeStepSeconds { result.fastestDecodeStepSeconds = seconds }
             result.decodeSteps += 1
         }
         result.decodeSeconds = monotonicSeconds() - t1
