@@ -58,6 +58,12 @@ public final class Coordinator {
     var logitsPointer: UnsafePointer<Float> { UnsafePointer(logits) }
 
     public var deviceCount: Int { remotes.count + 1 }
+    /// Whether each device is reachable now.
+    public var devicesUp: [Bool] { alive }
+    /// The report of the generation under way (read it from `generate`'s callbacks, on the coordinator's thread).
+    public var currentReport: RunReport { report }
+    /// The block layout placements refer to.
+    public var layout: BlockLayout { costModel.layout }
     public var deviceNames: [String] { infos.map(\.name) }
 
     /// Joins the workers, measures them and plans the first placement.

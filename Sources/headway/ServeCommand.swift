@@ -1,6 +1,9 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import HeadwayCore
+import HeadwayEngine
+import HeadwayRuntime
 import HeadwayServer
 
 struct Serve: ParsableCommand {
@@ -13,6 +16,8 @@ struct Serve: ParsableCommand {
             """)
 
     @OptionGroup var modelOptions: ModelOptions
+
+    @OptionGroup(title: "Running over workers") var clusterOptions: ClusterOptions
 
     @Option(help: "Address to listen on.")
     var host: String = "127.0.0.1"
@@ -31,7 +36,17 @@ struct Serve: ParsableCommand {
     /// The backend the server talks to. The distributed runtime plugs in here (options for workers, and a backend
     /// over the coordinator); the server itself does not change.
     func makeBackend() throws -> any InferenceBackend {
-        _ = try modelOptions.load()  // validates the file and the cache format with the CLI's messages
+        let model = try modelOptions.load()  // validates the file and the cache format with the CLI's messages
+        if clusterOptions.distributed {
+            let workers = try WorkerCluster(clusterOptions, model: modelOptions)
+            let local = try DeviceExecutor(model: model, name: "coordinator", threads: modelOptions.threads, maxContext: modelOptions.context)
+            var options = clusterOptions.coordinatorOptions(modelOptions)
+            options.fixedPlacement = ClusterOptions.placement(
+                clusterOptions.placement, layout: BlockLayout(shape: try ModelShape(gguf: model.file)), workers: workers.remotes.count)
+            let coordinator = try Coordinator(model: model, local: local, remotes: workers.remotes, options: options)
+            return try RuntimeBackend(model: model, modelID: URL(fileURLWithPath: modelOptions.model).deletingPathExtension().lastPathComponent,
+                                      coordinator: coordinator, workers: workers, contextLength: modelOptions.context)
+        }
         return try LocalBackend(
             modelPath: modelOptions.model, threads: modelOptions.threads, contextLength: modelOptions.context,
             cacheFormat: modelOptions.cacheFormat, maxActiveSequences: parallel)
