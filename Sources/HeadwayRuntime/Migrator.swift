@@ -144,25 +144,50 @@ extension Coordinator {
         return try connection(d, bulk: true).call(message, timeout: options.timeout)
     }
 
-    /// The final copy and the switch; the token loop stands still meanwhile (the pause).
+    /// Sends `requests` (one per move, to the given device's bulk connection, or handled here for device 0) all at
+    /// once and returns their replies in the same order: the devices work in parallel and each connection's replies
+    /// come back in request order, so a switch of many blocks costs about one round trip per step, not one per block.
+    private func bulkAll(_ requests: [(device: Int, message: Message)]) throws(RuntimeError) -> [Message] {
+        var replies = [Message?](repeating: nil, count: requests.count)
+        for (i, r) in requests.enumerated() where r.device != 0 { try connection(r.device, bulk: true).send(r.message) }
+        for (i, r) in requests.enumerated() where r.device == 0 { replies[i] = local.handle(r.message) }
+        for (i, r) in requests.enumerated() where r.device != 0 {
+            replies[i] = try connection(r.device, bulk: true).reply(timeout: options.timeout)
+        }
+        return try replies.map { (m) throws(RuntimeError) -> Message in
+            if case .failure(let code, let text) = m! { throw RuntimeError(RuntimeError.Code(code), text) }
+            return m!
+        }
+    }
+
+    /// The final copy and the switch; the token loop stands still meanwhile (the pause). The last rows of every
+    /// moving block are fetched from the sources at once, installed at the destinations at once, and checked.
     private func finish(_ m: Migrator, generated: Int, position: Int) throws(RuntimeError) {
         let t0 = monotonicSeconds()
-        var finals: [(Migrator.Move, Int)] = []
-        for mv in m.moves {
-            guard case .exported(let count, let sum, let snapshot, let bytes) = try bulkCall(mv.from, .export(sequence: sequence, block: mv.block, since: mv.copied)) else {
+        let exports = try bulkAll(m.moves.map { ($0.from, .export(sequence: sequence, block: $0.block, since: $0.copied)) })
+        var installs: [(device: Int, message: Message)] = []
+        var sent: [(count: Int, sum: UInt64, bytes: Int)] = []
+        for (mv, reply) in zip(m.moves, exports) {
+            guard case .exported(let count, let sum, let snapshot, let bytes) = reply else {
                 throw RuntimeError(.badFrame, "\(infos[mv.from].name) answered an export with something else")
             }
-            guard case .installed(let got, let destSum) = try bulkCall(mv.to, .install(sequence: sequence, block: mv.block, snapshot: snapshot, bytes: bytes)) else {
+            installs.append((mv.to, .install(sequence: sequence, block: mv.block, snapshot: snapshot, bytes: bytes)))
+            sent.append((count, sum, bytes.count))
+        }
+        let installed = try bulkAll(installs)
+        var finals: [(Migrator.Move, Int)] = []
+        for (i, mv) in m.moves.enumerated() {
+            guard case .installed(let got, let destSum) = installed[i] else {
                 throw RuntimeError(.badFrame, "\(infos[mv.to].name) answered an install with something else")
             }
-            guard got == count, destSum == sum else {
-                throw RuntimeError(.migrationFailed, "block \(mv.block): checksum \(String(destSum, radix: 16)) at \(infos[mv.to].name) ≠ \(String(sum, radix: 16)) at \(infos[mv.from].name) (\(got)/\(count) positions)")
+            guard got == sent[i].count, destSum == sent[i].sum else {
+                throw RuntimeError(.migrationFailed, "block \(mv.block): checksum \(String(destSum, radix: 16)) at \(infos[mv.to].name) ≠ \(String(sent[i].sum, radix: 16)) at \(infos[mv.from].name) (\(got)/\(sent[i].count) positions)")
             }
-            finals.append((mv, mv.bytes + bytes.count))
+            finals.append((mv, mv.bytes + sent[i].bytes))
         }
         commit(m.target, fromToken: generated, position: TokenPosition(promptLength: 0, generated: position))
         let pause = monotonicSeconds() - t0
-        for (mv, _) in finals { _ = try? bulkCall(mv.from, .drop(sequence: sequence, block: mv.block)) }
+        _ = try? bulkAll(finals.map { ($0.0.from, .drop(sequence: sequence, block: $0.0.block)) })
         for (mv, bytes) in finals {
             report.migrations.append(RunReport.Migration(
                 block: costModel.layout.name(of: mv.index), from: infos[mv.from].name, to: infos[mv.to].name, bytes: bytes,

@@ -56,7 +56,6 @@ struct BenchCluster: ParsableCommand {
         var round_trips_per_token: Int
         var predicted_ms_per_token: Double
         var measured_ms_per_token: Double
-        var bytes_per_token: Double
     }
 
     struct Output: Encodable {
@@ -139,11 +138,9 @@ struct BenchCluster: ParsableCommand {
         let rows = configs.indices.map { i -> Config in
             let rep = reports[i]!
             let e = rep.epochs[0]
-            let bytes = rep.devices.reduce(0) { $0 + $1.bytes_sent + $1.bytes_received }
             return Config(name: configs[i].0, tokens_per_second: measured[i], median_tokens_per_second: median(measured[i]),
                           ratio_to_single_process: median(measured[i]) / singleMedian, round_trips_per_token: e.round_trips_per_token,
-                          predicted_ms_per_token: e.predicted_ms_per_token, measured_ms_per_token: e.measured_ms_per_token,
-                          bytes_per_token: Double(bytes) / Double(promptTokens + tokens))
+                          predicted_ms_per_token: e.predicted_ms_per_token, measured_ms_per_token: e.measured_ms_per_token)
         }
         // Migration run: caches filled to `migrationContext` positions, a block moved every `migrationEvery` tokens.
         var pauses: [Double] = []
