@@ -108,14 +108,16 @@ final class WorkerCluster {
     nonisolated(unsafe) static var live: [Process] = []
 
     /// Starts local workers (if asked) and connects to every worker.
-    init(_ options: ClusterOptions, model: ModelOptions) throws {
+    /// - Parameter exitOnSignal: Ctrl-C and SIGTERM stop the local workers and exit at once (commands that run to an
+    ///   end); `serve` shuts down gracefully instead, and its workers exit with it (they watch their parent).
+    init(_ options: ClusterOptions, model: ModelOptions, exitOnSignal: Bool = true) throws {
         var endpoints: [(Endpoint, String)] = []
         let key = try options.keyFile.map { try ClusterKey(file: $0) }
         if let w = options.workers {
             endpoints = w.split(separator: ",").map { (Endpoint(String($0))!, String($0)) }
         } else if let n = options.localWorkers {
             let profiles = try options.emulate.map { try EmulatedDevices(scenario: $0, workers: n) }
-            Self.installSignalHandlers()
+            if exitOnSignal { Self.installSignalHandlers() }
             for i in 0..<n {
                 var args = ["worker", "--listen", "127.0.0.1:0", "--model", model.model, "--threads", "\(options.workerThreads)",
                             "--name", profiles?.names[i] ?? "local\(i + 1)", "--max-context", "\(model.context)", "--exit-with-parent"]

@@ -38,7 +38,7 @@ struct Serve: ParsableCommand {
     func makeBackend() throws -> any InferenceBackend {
         let model = try modelOptions.load()  // validates the file and the cache format with the CLI's messages
         if clusterOptions.distributed {
-            let workers = try WorkerCluster(clusterOptions, model: modelOptions)
+            let workers = try WorkerCluster(clusterOptions, model: modelOptions, exitOnSignal: false)
             let local = try DeviceExecutor(model: model, name: "coordinator", threads: modelOptions.threads, maxContext: modelOptions.context)
             var options = clusterOptions.coordinatorOptions(modelOptions)
             options.fixedPlacement = ClusterOptions.placement(

@@ -54,14 +54,18 @@ import Testing
 
     struct CLIFailure: Error, CustomStringConvertible { var description: String }
 
-    @Test(.enabled(if: TestModel.isEnabled), arguments: ["What is the capital of France?", "Write a haiku about the sea."])
-    func greedyChatCompletionEqualsGenerateChat(message: String) async throws {
+    /// On one machine, and over two local worker processes (the model split by layers over them).
+    @Test(.enabled(if: TestModel.isEnabled), arguments: [
+        ("What is the capital of France?", [String]()), ("Write a haiku about the sea.", []),
+        ("What is the capital of France?", ["--local-workers", "2", "--placement", "layers"]),
+    ])
+    func greedyChatCompletionEqualsGenerateChat(message: String, workers: [String]) async throws {
         let model = try TestModel.requiredPath()
         let g = try CLITests.run(["generate", "--model", model, "--chat", "--max-tokens", "40", "--format", "json", message])
         #expect(g.status == 0, "\(g.stderr)")
         let generated = try JSONSerialization.jsonObject(with: Data(g.stdout.utf8)) as! [String: Any]
         let expectedTokens = try #require(generated["tokens"] as? [Int])
-        let served = try Served(["--model", model])
+        let served = try Served(["--model", model] + workers)
         let (status, json) = try await served.post("/v1/chat/completions", [
             "messages": [["role": "user", "content": message]], "max_tokens": 40, "temperature": 0, "return_tokens": true,
         ])
