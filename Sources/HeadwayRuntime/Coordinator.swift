@@ -132,40 +132,38 @@ public final class Coordinator {
     /// Hello (model fingerprint checked), speed measurement, round-trip time and bandwidth of one worker.
     func introduce(_ r: RemoteDevice) throws(RuntimeError) -> (WorkerInfo, WorkerSpeed, Double, Double) {
         let me = local.info
-        do {
-            options.log("joining \(r.data.peer)")
-            guard case .welcome(let info) = try r.data.call(.hello(coordinator: me.name, protocolVersion: Int(Frame.version)), timeout: options.timeout) else {
-                throw RuntimeError(.incompatible, "\(r.data.peer) answered hello with something else")
-            }
-            guard info.modelFingerprint == me.modelFingerprint else {
-                throw RuntimeError(.incompatible, "worker \(info.name) at \(r.data.peer) serves another model file (fingerprint \(info.modelFingerprint), the coordinator's is \(me.modelFingerprint))")
-            }
-            _ = try r.bulk.call(.hello(coordinator: me.name, protocolVersion: Int(Frame.version)), timeout: options.timeout)
-            guard case .measured(let speed) = try r.data.call(.measure, timeout: options.timeout) else {
-                throw RuntimeError(.incompatible, "\(info.name) answered measure with something else")
-            }
-            // Round trip: median of small echoes. Bandwidth: a 1 MiB echo on the bulk connection.
-            var trips: [Double] = []
-            for _ in 0..<9 {
-                let t0 = monotonicSeconds()
-                _ = try r.data.call(.echo([UInt8](repeating: 0, count: 64)), timeout: options.timeout)
-                trips.append(monotonicSeconds() - t0)
-            }
-            let trip = trips.sorted()[trips.count / 2]
-            let big = [UInt8](repeating: 1, count: 1 << 20)
-            var bulkTimes: [Double] = []
-            for _ in 0..<3 {
-                let t0 = monotonicSeconds()
-                _ = try r.bulk.call(.echo(big), timeout: options.timeout)
-                bulkTimes.append(monotonicSeconds() - t0)
-            }
-            let bulkTime = max(bulkTimes.min()! - trip, 1e-6)
-            let bw = Double(2 * big.count) / bulkTime
-            options.log(String(format: "joined %@: %d threads, kernels %@, %.1f GFLOP/s, %.1f GB/s, rtt %.0f µs, link %.0f MB/s",
-                               info.name, info.threads, info.kernels, speed.compute / 1e9, speed.memoryBandwidth / 1e9,
-                               trip * 1e6, bw / 1e6))
-            return (info, speed, trip, bw)
+        options.log("joining \(r.data.peer)")
+        guard case .welcome(let info) = try r.data.call(.hello(coordinator: me.name, protocolVersion: Int(Frame.version)), timeout: options.timeout) else {
+            throw RuntimeError(.incompatible, "\(r.data.peer) answered hello with something else")
         }
+        guard info.modelFingerprint == me.modelFingerprint else {
+            throw RuntimeError(.incompatible, "worker \(info.name) at \(r.data.peer) serves another model file (fingerprint \(info.modelFingerprint), the coordinator's is \(me.modelFingerprint))")
+        }
+        _ = try r.bulk.call(.hello(coordinator: me.name, protocolVersion: Int(Frame.version)), timeout: options.timeout)
+        guard case .measured(let speed) = try r.data.call(.measure, timeout: options.timeout) else {
+            throw RuntimeError(.incompatible, "\(info.name) answered measure with something else")
+        }
+        // Round trip: median of small echoes. Bandwidth: a 1 MiB echo on the bulk connection.
+        var trips: [Double] = []
+        for _ in 0..<9 {
+            let t0 = monotonicSeconds()
+            _ = try r.data.call(.echo([UInt8](repeating: 0, count: 64)), timeout: options.timeout)
+            trips.append(monotonicSeconds() - t0)
+        }
+        let trip = trips.sorted()[trips.count / 2]
+        let big = [UInt8](repeating: 1, count: 1 << 20)
+        var bulkTimes: [Double] = []
+        for _ in 0..<3 {
+            let t0 = monotonicSeconds()
+            _ = try r.bulk.call(.echo(big), timeout: options.timeout)
+            bulkTimes.append(monotonicSeconds() - t0)
+        }
+        let bulkTime = max(bulkTimes.min()! - trip, 1e-6)
+        let bw = Double(2 * big.count) / bulkTime
+        options.log(String(format: "joined %@: %d threads, kernels %@, %.1f GFLOP/s, %.1f GB/s, rtt %.0f µs, link %.0f MB/s",
+                           info.name, info.threads, info.kernels, speed.compute / 1e9, speed.memoryBandwidth / 1e9,
+                           trip * 1e6, bw / 1e6))
+        return (info, speed, trip, bw)
     }
 
     /// Tries to bring lost workers back (they restarted at the same address); a worker that answers and serves the
@@ -269,12 +267,10 @@ public final class Coordinator {
             roundStarted = monotonicSeconds()
             let x = Array(UnsafeBufferPointer(start: xBuffer, count: n * c.modelDim))
             var jobs: [(Schedule.Job, Double)] = []
-            var localJob: Schedule.Job?
             for job in round {
                 let run = RunJob(sequence: sequence, epoch: epoch, position: position, tokens: n, steps: job.steps, x: x,
                                  heads: job.needsHeads ? Array(UnsafeBufferPointer(start: headsBuffer, count: n * c.queryDim)) : [])
                 if job.device == 0 {
-                    localJob = job
                     jobs.append((job, 0))
                     let t0 = monotonicSeconds()
                     let r = local.handle(.run(run))
@@ -284,7 +280,6 @@ public final class Coordinator {
                     jobs.append((job, monotonicSeconds()))
                 }
             }
-            _ = localJob
             for (job, sent) in jobs where job.device != 0 {
                 let r = try failing(job.device) { () throws(RuntimeError) in try connection(job.device).reply(timeout: options.timeout) }
                 try absorb(r, job: job, tokens: n, sent: sent)

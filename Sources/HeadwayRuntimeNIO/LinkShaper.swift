@@ -59,10 +59,5 @@ public final class LinkShaper: @unchecked Sendable {
     }
 
     /// Sleeps until the monotonic time `t`.
-    public static func wait(until t: Double) {
-        let d = t - monotonicSeconds()
-        guard d > 0 else { return }
-        var ts = timespec(tv_sec: Int(d), tv_nsec: Int((d - Double(Int(d))) * 1e9))
-        nanosleep(&ts, nil)
-    }
+    public static func wait(until t: Double) { DeviceExecutor.sleep(seconds: t - monotonicSeconds()) }
 }

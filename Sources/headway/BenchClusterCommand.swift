@@ -116,14 +116,12 @@ struct BenchCluster: ParsableCommand {
         var single: [Double] = []
         var measured: [[Double]] = Array(repeating: [], count: configs.count)
         var reports: [RunReport?] = Array(repeating: nil, count: configs.count)
-        var reference: [Int32] = []
         for r in 0..<runs {
             CLI.writeStderr("headway: bench cluster run \(r + 1) of \(runs)\n")
             var session = modelOptions.session(model, pool: pool)
             var sampler = Sampler(.greedy, vocabSize: model.configuration.vocabSize)
             let s = try session.generate(prompt: prompt, maxTokens: tokens, sampler: &sampler)
             single.append(s.decodeTokensPerSecond)
-            reference = s.tokens
             for (i, (_, c)) in configs.enumerated() {
                 var sampler = Sampler(.greedy, vocabSize: model.configuration.vocabSize)
                 let report = try c.generate(prompt: prompt, maxTokens: tokens, sampler: &sampler)
@@ -173,7 +171,6 @@ struct BenchCluster: ParsableCommand {
             migration_pause_ms_max: pauses.max() ?? 0,
             migration_bytes_mean: moved.isEmpty ? 0 : Double(moved.reduce(0) { $0 + $1.bytes }) / Double(moved.count),
             migration_tokens_identical: identical)
-        _ = reference
         if json {
             CLI.writeStdout(try CLI.encode(out))
         } else {
