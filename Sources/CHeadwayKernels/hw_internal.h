@@ -78,6 +78,52 @@ static inline float hw_load_f16(const uint8_t *p) { uint16_t h; memcpy(&h, p, 2)
         (result) = (x) < -87.3f ? 0.0f : v_;                                                            \
     } while (0)
 
+/* Batched Q4_1 × Q8_1 (prompt rows): the driver around a variant's tile function
+ *   TILE(const uint8_t *const *rows (R rows), const int8_t *const *y (4 tokens), const float *sy,
+ *        const float *my, int blocks, float (*o)[4])
+ * which computes the R × 4 dot products of R weight rows with 4 tokens' activations; sy and my hold the 4 tokens'
+ * scales and sums transposed (block b of token k at 4b + k). Tokens go in groups of up to HW_TILE_GROUP (their
+ * scales transposed once, on the stack), rows in tiles of 16 (each tile applied to every token of the group while
+ * it is in L1), and each tile in steps of R rows × 4 tokens; a partial step repeats its last row or token and
+ * drops the repeated outputs. Used when blocks ≤ HW_TILE_MAX_BLOCKS (the stack copy stays ≤ 64 KiB). */
+#define HW_TILE_GROUP 64
+#define HW_TILE_MAX_BLOCKS 128
+#define HW_Q4_1_TILED_BODY(TILE, R)                                                                              \
+    do {                                                                                                         \
+        float sy_[HW_TILE_GROUP * HW_TILE_MAX_BLOCKS], my_[HW_TILE_GROUP * HW_TILE_MAX_BLOCKS];                   \
+        for (int g0_ = 0; g0_ < tokens; g0_ += HW_TILE_GROUP) {                                                  \
+            int gn_ = tokens - g0_ < HW_TILE_GROUP ? tokens - g0_ : HW_TILE_GROUP;                               \
+            int tiles_ = (gn_ + 3) / 4;                                                                          \
+            for (int k_ = 0; k_ < tiles_; k_++)                                                                  \
+                for (int j_ = 0; j_ < 4; j_++) {                                                                 \
+                    int t_ = 4 * k_ + j_ < gn_ ? g0_ + 4 * k_ + j_ : g0_ + gn_ - 1;                              \
+                    for (int b_ = 0; b_ < blocks; b_++) {                                                        \
+                        sy_[(k_ * blocks + b_) * 4 + j_] = scales[(size_t)t_ * blocks + b_];                     \
+                        my_[(k_ * blocks + b_) * 4 + j_] = sums[(size_t)t_ * blocks + b_];                       \
+                    }                                                                                            \
+                }                                                                                                \
+            for (int r0_ = row_begin; r0_ < row_end; r0_ += 16) {                                                \
+                int r1_ = r0_ + 16 < row_end ? r0_ + 16 : row_end;                                               \
+                for (int k_ = 0; k_ < tiles_; k_++) {                                                            \
+                    const int8_t *y_[4];                                                                         \
+                    int tn_ = gn_ - 4 * k_ < 4 ? gn_ - 4 * k_ : 4;                                               \
+                    for (int j_ = 0; j_ < 4; j_++)                                                               \
+                        y_[j_] = qs + (size_t)(g0_ + 4 * k_ + (j_ < tn_ ? j_ : tn_ - 1)) * 32 * blocks;          \
+                    for (int r_ = r0_; r_ < r1_; r_ += (R)) {                                                    \
+                        const uint8_t *rows_[R];                                                                 \
+                        float o_[R][4];                                                                          \
+                        for (int i_ = 0; i_ < (R); i_++)                                                         \
+                            rows_[i_] = w + (size_t)(r_ + i_ < r1_ ? r_ + i_ : r1_ - 1) * row_bytes;             \
+                        TILE(rows_, y_, sy_ + (size_t)k_ * blocks * 4, my_ + (size_t)k_ * blocks * 4, blocks, o_); \
+                        for (int i_ = 0; i_ < (R) && r_ + i_ < r1_; i_++)                                        \
+                            for (int j_ = 0; j_ < tn_; j_++)                                                     \
+                                out[(size_t)(g0_ + 4 * k_ + j_) * out_stride + r_ + i_] = o_[i_][j_];            \
+                    }                                                                                            \
+                }                                                                                                \
+            }                                                                                                    \
+        }                                                                                                        \
+    } while (0)
+
 /* The tables of each variant (defined in its file when the build has it). */
 extern const hw_kernels hw_kernels_portable;
 #if defined(__x86_64__) || defined(_M_X64)

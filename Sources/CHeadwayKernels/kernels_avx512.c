@@ -88,11 +88,58 @@ static inline float dot_q8_0_avx512_vnni(const uint8_t *row, const int8_t *q, co
     return hsum_avx512_vnni(acc);
 }
 
+/* Prompt rows: a tile of 4 weight rows × 4 tokens (16 accumulators, in the 32 vector registers AVX-512 VL gives),
+ * each row's nibbles unpacked once per block for the 4 tokens and each token's activations loaded once for the 4
+ * rows; scales and sums of the 4 tokens from the driver's transposed copy (see HW_Q4_1_TILED_BODY). Each (row, token)
+ * takes the operations of dot_q4_1_avx512_vnni in the same order (the m · s term as lane 1 of its `dm` product
+ * there, a separate product here: the same rounding), so the outputs are bit-identical to the one-token path. */
+static inline void q4_1_tile_avx512_vnni(const uint8_t *const *r, const int8_t *const *y, const float *sy,
+                                         const float *my, int blocks, float (*o)[4]) {
+    __m256 acc[4][4];
+    __m128 mm[4];
+    for (int i = 0; i < 4; i++) {
+        mm[i] = _mm_setzero_ps();
+        for (int j = 0; j < 4; j++) acc[i][j] = _mm256_setzero_ps();
+    }
+    for (int b = 0; b < blocks; b++) {
+        __m128 s4 = _mm_loadu_ps(sy + 4 * b), n4 = _mm_loadu_ps(my + 4 * b);
+        __m256i yv[4];
+        for (int j = 0; j < 4; j++) yv[j] = act_avx512_vnni(y[j], b);
+        for (int i = 0; i < 4; i++) {
+            const uint8_t *p = r[i] + 20 * b;
+            int32_t dm_bits;
+            memcpy(&dm_bits, p, 4);
+            __m128 f = _mm_cvtph_ps(_mm_cvtsi32_si128(dm_bits));
+            float ds[4];
+            _mm_storeu_ps(ds, _mm_mul_ps(_mm_broadcastss_ps(f), s4));
+            mm[i] = _mm_add_ps(mm[i], _mm_mul_ps(_mm_permute_ps(f, 0x55), n4));
+            __m256i u = nibbles_avx512_vnni(p + 4);
+            for (int j = 0; j < 4; j++)
+                acc[i][j] = _mm256_fmadd_ps(_mm256_broadcast_ss(&ds[j]), dot_us_avx512_vnni(u, yv[j]), acc[i][j]);
+        }
+    }
+    for (int i = 0; i < 4; i++) {
+        float n[4];
+        _mm_storeu_ps(n, mm[i]);
+        for (int j = 0; j < 4; j++) o[i][j] = hsum_avx512_vnni(acc[i][j]) + n[j];
+    }
+}
+
+static void matmul_q4_1_tokens_avx512_vnni(const uint8_t *w, size_t row_bytes, int row_begin, int row_end, int blocks,
+                                           int tokens, const int8_t *qs, const float *scales, const float *sums,
+                                           float *out, size_t out_stride) {
+    HW_Q4_1_TILED_BODY(q4_1_tile_avx512_vnni, 4);
+}
+
 /* One row after the other: each row is one sequential stream through memory, which the hardware prefetcher
  * follows (interleaving rows measured slower in decode, which streams the weights from DRAM). */
 static void matmul_q8_avx512_vnni(hw_weight_type type, const uint8_t *w, size_t row_bytes, int row_begin, int row_end,
                            int blocks, int tokens, const int8_t *qs, const float *scales, const float *sums, float *out,
                            size_t out_stride) {
+    if (type == HW_Q4_1 && tokens > 1 && blocks <= HW_TILE_MAX_BLOCKS) {
+        matmul_q4_1_tokens_avx512_vnni(w, row_bytes, row_begin, row_end, blocks, tokens, qs, scales, sums, out, out_stride);
+        return;
+    }
     for (int t0 = row_begin; t0 < row_end; t0 += 16) {
         int t1 = t0 + 16 < row_end ? t0 + 16 : row_end;
         for (int t = 0; t < tokens; t++) {

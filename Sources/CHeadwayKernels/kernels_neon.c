@@ -85,9 +85,18 @@ static inline float dot_q8_0_neon(const uint8_t *row, const int8_t *q, const flo
     return hsum_neon(acc0, acc1);
 }
 
+/* Prompt rows (Q4_1, several tokens): the generic tiled form (generic.inc), which the compiler vectorizes. */
+static void matmul_q4_1_tokens_generic_neon(const uint8_t *w, size_t row_bytes, int row_begin, int row_end, int blocks,
+                                            int tokens, const int8_t *qs, const float *scales, const float *sums,
+                                            float *out, size_t out_stride);
+
 static void matmul_q8_neon(hw_weight_type type, const uint8_t *w, size_t row_bytes, int row_begin, int row_end,
                            int blocks, int tokens, const int8_t *qs, const float *scales, const float *sums, float *out,
                            size_t out_stride) {
+    if (type == HW_Q4_1 && tokens > 1 && blocks <= HW_TILE_MAX_BLOCKS) {
+        matmul_q4_1_tokens_generic_neon(w, row_bytes, row_begin, row_end, blocks, tokens, qs, scales, sums, out, out_stride);
+        return;
+    }
     for (int t0 = row_begin; t0 < row_end; t0 += 16) {
         int t1 = t0 + 16 < row_end ? t0 + 16 : row_end;
         for (int t = 0; t < tokens; t++) {

@@ -23,7 +23,7 @@ struct BenchLlamaCpp: ParsableCommand {
     var llamacppDir: String = ".llamacpp"
 
     @Option(help: "Tests, comma-separated (tgN: decode N tokens; ppN: prefill an N-token prompt).")
-    var tests: String = "tg128,pp32,pp512"
+    var tests: String = "tg128,pp32,pp512,pp1800"
 
     @Option(help: "Measured runs of each side per test; the median is reported.")
     var runs: Int = 5

@@ -197,6 +197,40 @@ static void test_matmul(const hw_kernels *k) {
     }
 }
 
+/* The batched (several tokens) Q4_1 path against the one-token path of the same set, bit for bit: token counts
+ * around the tile (4) and group (64) sizes, row ranges that split tiles. */
+static void test_matmul_batched(const hw_kernels *k) {
+    const int token_counts[] = {2, 3, 4, 5, 7, 13, 64, 70};
+    const int cols_list[] = {64, 576, 1536};
+    for (int ci = 0; ci < 3; ci++) {
+        int cols = cols_list[ci], blocks = cols / 32, rows = 37;
+        size_t row_bytes = (size_t)blocks * 20;
+        uint8_t *w = malloc(row_bytes * rows);
+        for (int r = 0; r < rows; r++) random_row(HW_Q4_1, w + r * row_bytes, blocks);
+        for (int ti = 0; ti < 8; ti++) {
+            int tokens = token_counts[ti];
+            float *x = malloc(sizeof(float) * cols * tokens);
+            for (int i = 0; i < cols * tokens; i++) x[i] = uniform() * (i % 97 == 5 ? 20 : 1);
+            int8_t *q = malloc(cols * tokens);
+            float *s = malloc(sizeof(float) * blocks * tokens), *m = malloc(sizeof(float) * blocks * tokens);
+            portable->quantize_q8_1(x, blocks * tokens, q, s, m);
+            float *oa = malloc(sizeof(float) * rows * tokens), *ob = malloc(sizeof(float) * rows * tokens);
+            k->matmul_q8(HW_Q4_1, w, row_bytes, 0, 5, blocks, tokens, q, s, m, oa, rows);
+            k->matmul_q8(HW_Q4_1, w, row_bytes, 5, 22, blocks, tokens, q, s, m, oa, rows);
+            k->matmul_q8(HW_Q4_1, w, row_bytes, 22, rows, blocks, tokens, q, s, m, oa, rows);
+            for (int t = 0; t < tokens; t++)
+                k->matmul_q8(HW_Q4_1, w, row_bytes, 0, rows, blocks, 1, q + (size_t)t * cols, s + (size_t)t * blocks,
+                             m + (size_t)t * blocks, ob + (size_t)t * rows, rows);
+            int differ = 0;
+            for (int i = 0; i < rows * tokens; i++) differ += memcmp(&oa[i], &ob[i], 4) != 0;
+            CHECK(differ == 0, "%s batched q4_1 matmul cols %d tokens %d: %d outputs differ from one token at a time",
+                  k->name, cols, tokens, differ);
+            free(x); free(q); free(s); free(m); free(oa); free(ob);
+        }
+        free(w);
+    }
+}
+
 static void test_attend(const hw_kernels *k) {
     enum { HD = 64, LEN = 70, SLOTS = 32 };
     static uint16_t keys[SLOTS * HD], values[SLOTS * HD];
@@ -261,6 +295,56 @@ static void test_attend(const hw_kernels *k) {
         double pw = 0;
         for (int i = 0; i < HD; i++) pw = fmax(pw, fabs(pout[i] - out[i]));
         CHECK(pw <= 2e-2, "%s attend length %d: %g from portable", k->name, len, pw);
+    }
+}
+
+/* attend_rows (a chunk as matrix products) against attend query by query, bit for bit, on the cache layout of
+ * test_attend (F16 sinks, Q8_0 rows, a wrapped F16 ring). */
+static void test_attend_rows(const hw_kernels *k) {
+    enum { HD = 64, LEN = 70, SLOTS = 32, HEADS = 3 };
+    static uint16_t keys[SLOTS * HD], values[SLOTS * HD];
+    static uint8_t pk[LEN * 68], pv[LEN * 68];
+    int slot_of[LEN];
+    for (int p = 0; p < LEN; p++) slot_of[p] = p < 4 ? p : p < 50 ? -1 : p < 60 ? 14 + (p - 50) : 4 + (p - 60);
+    for (int p = 0; p < LEN; p++) {
+        float kf[HD], vf[HD];
+        for (int i = 0; i < HD; i++) { kf[i] = (i % 29 == 3 ? 40 : 3) * uniform(); vf[i] = (i % 31 == 5 ? 40 : 3) * uniform(); }
+        if (slot_of[p] >= 0) {
+            for (int i = 0; i < HD; i++) { keys[slot_of[p] * HD + i] = f2h(kf[i]); values[slot_of[p] * HD + i] = f2h(vf[i]); }
+        } else {
+            portable->quantize_q8_0(kf, HD, pk + 68 * p);
+            portable->quantize_q8_0(vf, HD, pv + 68 * p);
+        }
+    }
+    static float q[LEN * HEADS * HD], oa[LEN * HEADS * HD], ob[LEN * HEADS * HD];
+    for (int i = 0; i < LEN * HEADS * HD; i++) q[i] = h2f(f2h(uniform() * 2));
+    static float scratch[LEN * HEADS * LEN + 16 * HD + LEN];
+    const int cases[][2] = {{0, 1}, {0, 5}, {3, 9}, {2, 30}, {45, 10}, {49, 3}, {60, 10}, {0, 70}, {69, 1}};
+    for (int ci = 0; ci < 9; ci++) {
+        int start = cases[ci][0], tokens = cases[ci][1], total = start + tokens;
+        hw_attend_view v = {keys, values, pk, pv, HD, 4, {0, 4, 50, 60}, {4, 50, 60, 70}, {0, -1, 14, 4}};
+        int runs = 0;
+        for (int r = 0; r < 4; r++) if (v.run_begin[r] < total) { v.run_end[r] = v.run_end[r] < total ? v.run_end[r] : total; runs = r + 1; }
+        v.run_count = runs;
+        k->attend_rows(&v, q, tokens, HEADS, HEADS * HD, start, scratch, oa, HEADS * HD);
+        for (int t = 0; t < tokens; t++)
+            for (int h = 0; h < HEADS; h++)
+                k->attend(&v, q + (t * HEADS + h) * HD, start + t + 1, scratch, ob + (t * HEADS + h) * HD);
+        int differ = 0;
+        for (int i = 0; i < tokens * HEADS * HD; i++) differ += memcmp(&oa[i], &ob[i], 4) != 0;
+        CHECK(differ == 0, "%s attend_rows start %d tokens %d: %d outputs differ from attend", k->name, start, tokens, differ);
+    }
+    /* F16 cache, one run, a head dimension that is not a multiple of 32 (falls back to attend). */
+    for (int hd = 48; hd <= 64; hd += 16) {
+        hw_attend_view v = {keys, values, pk, pv, hd, 1, {0}, {SLOTS}, {0}};
+        k->attend_rows(&v, q, 12, 2, 2 * hd, SLOTS - 12, scratch, oa, 2 * hd);
+        int differ = 0;
+        for (int t = 0; t < 12; t++)
+            for (int h = 0; h < 2; h++) {
+                k->attend(&v, q + (t * 2 + h) * hd, SLOTS - 12 + t + 1, scratch, ob);
+                for (int i = 0; i < hd; i++) differ += memcmp(&oa[(t * 2 + h) * hd + i], &ob[i], 4) != 0;
+            }
+        CHECK(differ == 0, "%s attend_rows f16 head_dim %d: %d outputs differ from attend", k->name, hd, differ);
     }
 }
 
@@ -337,7 +421,9 @@ int main(void) {
         test_conversions(k);
         test_quantize(k);
         test_matmul(k);
+        test_matmul_batched(k);
         test_attend(k);
+        test_attend_rows(k);
         test_vectors(k);
         printf("%s: %s\n", k->name, failures == before ? "agrees" : "FAILED");
         tested++;

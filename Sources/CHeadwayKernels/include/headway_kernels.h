@@ -59,6 +59,12 @@ typedef struct hw_kernels {
     void (*quantize_q8_0)(const float *x, int count, uint8_t *out);
     /* One head: softmax(q · Kᵀ / √head_dim) · V over positions [0, length); probabilities rounded to F16. */
     void (*attend)(const hw_attend_view *view, const float *query, int length, float *scores, float *out);
+    /* One K/V head, a chunk of `tokens` consecutive positions start … start + tokens − 1 with `heads` query heads each
+     * (head h of token t at query + t · query_stride + h · head_dim; its output likewise at out, out_stride), token t
+     * attending to positions [0, start + t + 1) of the view: the same numbers as `attend` for each query, computed as
+     * matrix products over the chunk. Scratch: hw_attend_rows_scratch(...) floats. */
+    void (*attend_rows)(const hw_attend_view *view, const float *query, int tokens, int heads, size_t query_stride,
+                        int start, float *scratch, float *out, size_t out_stride);
     void (*softmax)(float *x, int count);
     void (*round_to_half)(float *x, int count);
     void (*f16_to_f32)(const uint16_t *x, float *out, int count);
@@ -74,6 +80,16 @@ typedef struct hw_kernels {
     /* Rotates the pairs (x[2i], x[2i+1]) of each of `heads` heads of head_dim numbers by (cos[i], sin[i]). */
     void (*rope)(float *x, int heads, int head_dim, const float *cos_table, const float *sin_table);
 } hw_kernels;
+
+/* Head dimensions up to this run `attend_rows` as matrix products (larger ones, or ones that are not whole blocks of
+ * 32, query by query). */
+enum { HW_ATTEND_MAX_HEAD_DIM = 256 };
+
+/* Scratch floats `attend_rows` needs for `tokens` tokens of `heads` heads starting at position `start`. */
+static inline size_t hw_attend_rows_scratch(int tokens, int heads, int start, int head_dim) {
+    size_t total = (size_t)start + (size_t)tokens;
+    return (size_t)tokens * (size_t)heads * total + 8 * (size_t)head_dim + (size_t)head_dim / 4 + total;
+}
 
 /* The table of `set`, or NULL when this build or this CPU cannot run it. */
 const hw_kernels *hw_kernels_table(hw_kernel_set set);

@@ -84,6 +84,21 @@ public struct KVCacheView: @unchecked Sendable {
         Kernels.attend(self, query: query, length: length, scores: scores, out: out)
     }
 
+    /// Causal attention of a chunk as matrix products: `tokens` consecutive positions `start …` with `heads` query
+    /// heads each (head `h` of token `t` at `query + t · queryStride + h · headDim`, its output likewise in `out`),
+    /// token `t` over the first `start + t + 1` cached positions. Scores of all the chunk's queries against each block
+    /// of cached keys, one softmax per query (masked to its own length), probability-weighted values; every number
+    /// equals `attend`'s for the same query (same operations, same order), which is the reference it is tested
+    /// against. `scratch`: `Kernels.attendRowsScratch(…)` floats.
+    @inline(__always)
+    func attendRows(
+        query: UnsafePointer<Float>, tokens: Int, heads: Int, queryStride: Int, start: Int,
+        scratch: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>, outStride: Int
+    ) {
+        Kernels.attendRows(self, query: query, tokens: tokens, heads: heads, queryStride: queryStride, start: start,
+                           scratch: scratch, out: out, outStride: outStride)
+    }
+
     /// The plain form of `attend`: one dot product and one scaled row addition per cached position, with the
     /// reference-style kernels (and the path for heads that are not whole Q8_0 blocks).
     func attendReference(query: UnsafePointer<Float>, length: Int, scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {

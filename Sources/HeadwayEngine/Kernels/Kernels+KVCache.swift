@@ -27,6 +27,28 @@ extension Kernels {
         _ view: KVCacheView, query: UnsafePointer<Float>, length: Int, scores: UnsafeMutablePointer<Float>,
         out: UnsafeMutablePointer<Float>, kernels: KernelSet? = nil
     ) {
+        var v = cView(view, length: length)
+        table(kernels).pointee.attend!(&v, query, Int32(length), scores, out)
+    }
+
+    /// Causal attention of a chunk against one cache view (`KVCacheView.attendRows`), with the kernel set's C code:
+    /// `tokens` consecutive positions from `start` on, `heads` query heads each; the same numbers as `attend` per query.
+    static func attendRows(
+        _ view: KVCacheView, query: UnsafePointer<Float>, tokens: Int, heads: Int, queryStride: Int, start: Int,
+        scratch: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>, outStride: Int, kernels: KernelSet? = nil
+    ) {
+        var v = cView(view, length: start + tokens)
+        table(kernels).pointee.attend_rows!(&v, query, Int32(tokens), Int32(heads), queryStride, Int32(start), scratch, out, outStride)
+    }
+
+    /// Floats of scratch `attendRows` needs.
+    static func attendRowsScratch(tokens: Int, heads: Int, start: Int, headDim: Int) -> Int {
+        hw_attend_rows_scratch(Int32(tokens), Int32(heads), Int32(start), Int32(headDim))
+    }
+
+    /// The C kernels' description of `view` over positions `0 ..< length`.
+    @inline(__always)
+    private static func cView(_ view: KVCacheView, length: Int) -> hw_attend_view {
         var v = hw_attend_view()
         v.keys = view.keys?.assumingMemoryBound(to: UInt16.self)
         v.values = view.values?.assumingMemoryBound(to: UInt16.self)
@@ -46,7 +68,7 @@ extension Kernels {
                 }
             }
         }
-        table(kernels).pointee.attend!(&v, query, Int32(length), scores, out)
+        return v
     }
 
     /// `out[i] += scale · row[i]` for an F16 row of `count` numbers.
