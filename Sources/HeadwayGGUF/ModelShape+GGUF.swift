@@ -1,41 +1,56 @@
 import HeadwayCore
 
 extension ModelShape {
-    /// Reads a model's shape from a GGUF header (metadata and tensor index only; no weight data is touched).
+    /// Reads a model's shape from a GGUF header (metadata and tensor index only; no weight data is touched). This is
+    /// the one reader of the shape keys: the engine's `LlamaConfiguration` derives its dimensions from it.
     ///
     /// Keys (for `arch = general.architecture`): `{arch}.block_count`, `.embedding_length`, `.attention.head_count`,
     /// `.attention.head_count_kv` (default: head_count), `.feed_forward_length`, `.attention.key_length`
-    /// (default: embedding_length / head_count). The vocabulary size is the length of `tokenizer.ggml.tokens`, else
-    /// `{arch}.vocab_size`. Embeddings are tied when there is no `output.weight`. Bytes per element come from each
-    /// tensor's actual GGML type (a size-weighted average over all layers): attention = `attn_q/k/v`, projection =
-    /// `attn_output`, FFN = `ffn_gate/up/down`, embedding = `token_embd`, LM head = `output` or else the embedding's.
-    /// - Throws: `GGUFError` naming the missing key or tensor, or the inconsistent value.
+    /// (default: embedding_length / head_count), each a positive integer. The vocabulary size is the length of
+    /// `tokenizer.ggml.tokens`, else `{arch}.vocab_size`, else the row count of `token_embd.weight`. Embeddings are
+    /// tied when there is no `output.weight`. Bytes per element come from each tensor's actual GGML type (a
+    /// size-weighted average over all layers): attention = `attn_q/k/v`, projection = `attn_output`, FFN =
+    /// `ffn_gate/up/down`, embedding = `token_embd`, LM head = `output` or else the embedding's.
+    /// - Throws: `GGUFError` naming the file, the missing key or tensor, or the key and its inconsistent value.
     public init(gguf file: GGUFFile) throws {
+        let name = file.name
         let arch = try file.requiredString(GGUFKey.architecture)
-        let layers = try file.requiredInt(GGUFKey.blockCount(arch))
-        let dim = try file.requiredInt(GGUFKey.embeddingLength(arch))
-        let heads = try file.requiredInt(GGUFKey.headCount(arch))
-        let kvHeads =
-            try file.metadata[GGUFKey.headCountKV(arch)] == nil
-            ? heads : file.requiredInt(GGUFKey.headCountKV(arch))
-        let ffn = try file.requiredInt(GGUFKey.feedForwardLength(arch))
-        guard heads > 0 else {
-            throw GGUFError(
-                .invalidValue, "\(file.name): metadata '\(GGUFKey.headCount(arch))' = \(heads) must be positive")
+        func positive(_ key: String, default value: Int? = nil) throws -> Int {
+            let v = try file.metadata[key] == nil && value != nil ? value! : file.requiredInt(key)
+            guard v > 0 else { throw GGUFError(.invalidValue, "\(name): metadata '\(key)' = \(v) must be positive") }
+            return v
         }
-        let headDim =
-            try file.metadata[GGUFKey.keyLength(arch)] == nil
-            ? dim / heads : file.requiredInt(GGUFKey.keyLength(arch))
+        let layers = try positive(GGUFKey.blockCount(arch))
+        // Every layer has tensors: a count the tensor index cannot hold is rejected before anything is sized by it.
+        guard layers <= file.tensors.count else {
+            throw GGUFError(.invalidValue,
+                "\(name): metadata '\(GGUFKey.blockCount(arch))' = \(layers) layers, but the file has only \(file.tensors.count) tensors")
+        }
+        let dim = try positive(GGUFKey.embeddingLength(arch))
+        let heads = try positive(GGUFKey.headCount(arch))
+        let kvHeads = try positive(GGUFKey.headCountKV(arch), default: heads)
+        let ffn = try positive(GGUFKey.feedForwardLength(arch))
+        if file.metadata[GGUFKey.keyLength(arch)] == nil && dim < heads {
+            throw GGUFError(.invalidValue,
+                "\(name): metadata '\(GGUFKey.embeddingLength(arch))' = \(dim) is smaller than '\(GGUFKey.headCount(arch))' = \(heads), so the head dimension (their quotient) would be 0")
+        }
+        let headDim = try positive(GGUFKey.keyLength(arch), default: dim / heads)
+        guard heads % kvHeads == 0 else {
+            throw GGUFError(.invalidValue,
+                "\(name): metadata '\(GGUFKey.headCount(arch))': head_count \(heads) is not a multiple of head_count_kv \(kvHeads)")
+        }
 
         let vocab: Int
         if file.metadata[GGUFKey.tokens] != nil {
             vocab = try file.requiredStringTable(GGUFKey.tokens).count
         } else if file.metadata[GGUFKey.vocabSize(arch)] != nil {
             vocab = try file.requiredInt(GGUFKey.vocabSize(arch))
+        } else if let embedding = file.tensor(named: TensorName.tokenEmbedding) {
+            vocab = embedding.rowCount
         } else {
             throw GGUFError(
                 .missingKey,
-                "\(file.name): vocabulary size unknown: neither '\(GGUFKey.tokens)' nor '\(GGUFKey.vocabSize(arch))' is present"
+                "\(name): vocabulary size unknown: neither '\(GGUFKey.tokens)' nor '\(GGUFKey.vocabSize(arch))' nor tensor '\(TensorName.tokenEmbedding)' is present"
             )
         }
 

@@ -31,6 +31,9 @@ struct BenchLlamaCpp: ParsableCommand {
     @Option(help: "Comparisons, comma-separated: OURS:THEIRS with OURS a kernel set or 'best' and THEIRS a llama.cpp build.")
     var pairs: String = "avx2:avx2,best:native"
 
+    @Option(help: "Tokens per prefill chunk on our side (llama-bench keeps its defaults, -b 2048 -ub 512).")
+    var batch: Int = LlamaSession.defaultMaxBatch
+
     @Option(help: "llama-bench's flash attention setting (-fa): on, off or auto (its default).")
     var flashAttn: String = "auto"
 
@@ -66,6 +69,7 @@ struct BenchLlamaCpp: ParsableCommand {
 
     func validate() throws {
         guard runs >= 1 else { throw ValidationError("--runs must be ≥ 1, got \(runs)") }
+        guard batch >= 1 else { throw ValidationError("--batch must be ≥ 1, got \(batch)") }
         guard ["on", "off", "auto"].contains(flashAttn) else {
             throw ValidationError("--flash-attn must be on, off or auto, got '\(flashAttn)'")
         }
@@ -100,7 +104,8 @@ struct BenchLlamaCpp: ParsableCommand {
 
     /// One run of ours: tokens per second.
     func ours(_ model: LlamaModel, pool: WorkerPool, _ test: Test, tokens: [Int32]) throws -> Double {
-        var session = LlamaSession(model: model, contextLength: modelOptions.context, pool: pool, cacheFormat: .f16)
+        var session = LlamaSession(model: model, contextLength: modelOptions.context, pool: pool, maxBatch: batch,
+                                   cacheFormat: .f16)
         let clock = ContinuousClock()
         if test.prompt > 0 {
             let prompt = Array(tokens.prefix(test.prompt))
@@ -153,7 +158,7 @@ struct BenchLlamaCpp: ParsableCommand {
         try? KernelSet.use(initial)
         if json {
             let report: [String: Any] = [
-                "model": modelOptions.model, "threads": modelOptions.threads, "kv_cache": "f16",
+                "model": modelOptions.model, "threads": modelOptions.threads, "kv_cache": "f16", "batch": batch,
                 "llamacpp_flash_attn": flashAttn,
                 "cpu_features": CPUFeatures.description, "llamacpp_version": llamacppVersion(), "results": rows,
             ]

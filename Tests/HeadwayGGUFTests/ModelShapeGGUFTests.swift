@@ -18,6 +18,7 @@ import Testing
         ]
         for (k, v) in meta where !omit.contains(k) { w.add(k, v) }
         func add(_ name: String, _ type: GGMLType, _ dims: [Int]) {
+            guard !omit.contains(name) else { return }
             let bytes = [UInt8](repeating: 0, count: dims.reduce(1, *) / type.blockSize * type.typeSize)
             w.addTensor(name, type: type, dimensions: dims, bytes: bytes)
         }
@@ -74,8 +75,11 @@ import Testing
     }
 
     @Test func missingVocabularyAndInconsistentHeadsAreErrors() throws {
+        // Without tokenizer.ggml.tokens and vocab_size, the embedding table's rows give the vocabulary.
+        let s = try ModelShape(gguf: GGUFFile(bytes: Self.tinyLlama(omit: ["llama.vocab_size"]).serialize()))
+        #expect(s.vocabSize == 96)
         do {
-            _ = try ModelShape(gguf: GGUFFile(bytes: Self.tinyLlama(omit: ["llama.vocab_size"]).serialize()))
+            _ = try ModelShape(gguf: GGUFFile(bytes: Self.tinyLlama(omit: ["llama.vocab_size", TensorName.tokenEmbedding]).serialize()))
             Issue.record("expected missingKey")
         } catch let e as GGUFError {
             #expect(
@@ -88,7 +92,20 @@ import Testing
             _ = try ModelShape(gguf: GGUFFile(bytes: w.serialize(), name: "tiny.gguf"))
             Issue.record("expected invalidValue")
         } catch let e as GGUFError {
-            #expect(e.code == .invalidValue && e.message.contains("tiny.gguf") && e.message.contains("3"), "\(e)")
+            #expect(e.code == .invalidValue && e.message.contains("tiny.gguf") && e.message.contains("head_count_kv 3"), "\(e)")
+        }
+        // Zero or negative dimensions and more layers than tensors name the key and the value.
+        for (key, value, mention) in [("llama.embedding_length", 0, "= 0"), ("llama.block_count", 0, "= 0"),
+                                      ("llama.block_count", 500, "500 layers")] {
+            var w = Self.tinyLlama(omit: [key])
+            w.add(key, .uint32(UInt32(value)))
+            do {
+                _ = try ModelShape(gguf: GGUFFile(bytes: w.serialize(), name: "tiny.gguf"))
+                Issue.record("expected invalidValue for \(key) = \(value)")
+            } catch let e as GGUFError {
+                #expect(e.code == .invalidValue && e.message.contains("tiny.gguf") && e.message.contains("'\(key)'")
+                        && e.message.contains(mention), "\(e)")
+            }
         }
     }
 }

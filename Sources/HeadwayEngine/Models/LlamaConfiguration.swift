@@ -1,3 +1,4 @@
+public import HeadwayCore
 import HeadwayGGUF
 
 /// Hyperparameters of a llama-architecture model, read from GGUF metadata (`{arch}` = `general.architecture`).
@@ -46,20 +47,35 @@ public struct LlamaConfiguration: Sendable, Hashable {
     /// Width of one group's head outputs (`queriesPerGroup · headDim`).
     public var groupDim: Int { queriesPerGroup * headDim }
 
-    /// Reads and checks the hyperparameters of `file`.
-    /// - Throws: `EngineError` (`.unsupportedArchitecture`, `.missingMetadata`, `.invalidArgument`) naming the file and key.
+    /// The engine's configuration of a model of shape `shape` (its dimensions; the vocabulary is the embedding
+    /// table's row count, which `vocabSize` overrides) with the engine-only hyperparameters.
+    public init(shape: ModelShape, vocabSize: Int? = nil, rmsEpsilon: Float = 1e-5, ropeBase: Float = 10000,
+                trainedContextLength: Int = 2048) {
+        self.init(
+            layerCount: shape.layerCount, modelDim: shape.modelDim, headCount: shape.headCount,
+            kvHeadCount: shape.kvHeadCount, headDim: shape.headDim, ffnDim: shape.ffnDim,
+            vocabSize: vocabSize ?? shape.vocabSize, rmsEpsilon: rmsEpsilon, ropeBase: ropeBase,
+            trainedContextLength: trainedContextLength)
+    }
+
+    /// Reads and checks the hyperparameters of `file`: its dimensions from `ModelShape(gguf:)` (the one reader of
+    /// the shape keys), the engine's own keys (RMSNorm ε, RoPE base, training context) here, then the limits of
+    /// this engine's kernels.
+    /// - Throws: `EngineError` (`.unsupportedArchitecture`, `.missingMetadata`, `.missingTensor`,
+    ///   `.invalidArgument`) naming the file, the key and its value.
     public init(gguf file: GGUFFile) throws(EngineError) {
+        let (shape, _) = try Self.shape(of: file)
+        try self.init(gguf: file, shape: shape)
+    }
+
+    /// As `init(gguf:)`, from the shape already read from `file`.
+    init(gguf file: GGUFFile, shape: ModelShape) throws(EngineError) {
         let name = file.name
-        guard let arch = file.architecture else {
-            throw EngineError(.missingMetadata, "\(name): metadata '\(GGUFKey.architecture)' is missing")
-        }
-        guard LlamaConfiguration.architectures.contains(arch) else {
-            throw EngineError(.unsupportedArchitecture,
-                "\(name): architecture '\(arch)' is not supported (supported: \(LlamaConfiguration.architectures.sorted().joined(separator: ", ")))")
-        }
-        func int(_ key: String, default value: Int? = nil) throws(EngineError) -> Int {
-            guard let v = file.int(key) ?? value else {
-                throw EngineError(.missingMetadata, "\(name): metadata '\(key)' is missing or not an integer")
+        let arch = file.architecture ?? ""
+        func int(_ key: String, default value: Int) throws(EngineError) -> Int {
+            guard file.value(key) != nil else { return value }
+            guard let v = file.int(key) else {
+                throw EngineError(.missingMetadata, "\(name): metadata '\(key)' = \(file.value(key)!) is not an integer")
             }
             guard v > 0 else { throw EngineError(.invalidArgument, "\(name): metadata '\(key)' = \(v) must be positive") }
             return v
@@ -71,32 +87,19 @@ public struct LlamaConfiguration: Sendable, Hashable {
             }
             return Float(v)
         }
-        layerCount = try int(GGUFKey.blockCount(arch))
         // Each layer is 9 tensors; a count the tensor index cannot hold is rejected before anything is sized by it.
-        guard layerCount <= file.tensors.count / Self.tensorsPerLayer else {
+        guard shape.layerCount <= file.tensors.count / Self.tensorsPerLayer else {
             throw EngineError(.invalidArgument,
-                "\(name): metadata '\(GGUFKey.blockCount(arch))' = \(layerCount) layers, but the file has only \(file.tensors.count) tensors (\(Self.tensorsPerLayer) per layer)")
+                "\(name): metadata '\(GGUFKey.blockCount(arch))' = \(shape.layerCount) layers, but the file has only \(file.tensors.count) tensors (\(Self.tensorsPerLayer) per layer)")
         }
-        modelDim = try int(GGUFKey.embeddingLength(arch))
-        headCount = try int(GGUFKey.headCount(arch))
-        kvHeadCount = try int(GGUFKey.headCountKV(arch), default: headCount)
-        if file.value(GGUFKey.keyLength(arch)) == nil && modelDim < headCount {
-            throw EngineError(.invalidArgument,
-                "\(name): metadata '\(GGUFKey.embeddingLength(arch))' = \(modelDim) is smaller than '\(GGUFKey.headCount(arch))' = \(headCount), so the head dimension (their quotient) would be 0")
-        }
-        headDim = try int(GGUFKey.keyLength(arch), default: modelDim / headCount)
-        ffnDim = try int(GGUFKey.feedForwardLength(arch))
-        rmsEpsilon = try float(GGUFKey.rmsNormEpsilon(arch), default: 1e-5)
-        ropeBase = try float(GGUFKey.ropeFreqBase(arch), default: 10000)
-        trainedContextLength = try int(GGUFKey.contextLength(arch), default: 2048)
         guard let embedding = file.tensor(named: TensorName.tokenEmbedding) else {
             throw EngineError(.missingTensor, "\(name): tensor '\(TensorName.tokenEmbedding)' is missing")
         }
-        vocabSize = embedding.rowCount
-        guard headCount % kvHeadCount == 0 else {
-            throw EngineError(.invalidArgument,
-                "\(name): head_count \(headCount) is not a multiple of head_count_kv \(kvHeadCount)")
-        }
+        self.init(
+            shape: shape, vocabSize: embedding.rowCount,
+            rmsEpsilon: try float(GGUFKey.rmsNormEpsilon(arch), default: 1e-5),
+            ropeBase: try float(GGUFKey.ropeFreqBase(arch), default: 10000),
+            trainedContextLength: try int(GGUFKey.contextLength(arch), default: 2048))
         guard headDim % 2 == 0 else {
             throw EngineError(.invalidArgument, "\(name): head dimension \(headDim) must be even for RoPE")
         }
@@ -106,6 +109,30 @@ public struct LlamaConfiguration: Sendable, Hashable {
                           ("head_count × head dimension", queryDim)] where v % 32 != 0 {
             throw EngineError(.invalidArgument,
                 "\(name): \(what) = \(v) is not a multiple of 32, which the engine's kernels need")
+        }
+    }
+
+    /// The architecture check, then `ModelShape(gguf:)`, its `GGUFError` as an `EngineError` (same message).
+    static func shape(of file: GGUFFile) throws(EngineError) -> (ModelShape, String) {
+        let name = file.name
+        guard let arch = file.architecture else {
+            throw EngineError(.missingMetadata, "\(name): metadata '\(GGUFKey.architecture)' is missing")
+        }
+        guard LlamaConfiguration.architectures.contains(arch) else {
+            throw EngineError(.unsupportedArchitecture,
+                "\(name): architecture '\(arch)' is not supported (supported: \(LlamaConfiguration.architectures.sorted().joined(separator: ", ")))")
+        }
+        do {
+            return (try ModelShape(gguf: file), arch)
+        } catch let e as GGUFError {
+            let code: EngineError.Code = switch e.code {
+            case .missingKey: .missingMetadata
+            case .missingTensor: .missingTensor
+            default: .invalidArgument
+            }
+            throw EngineError(code, e.message)
+        } catch {
+            throw EngineError(.invalidArgument, "\(name): \(error)")
         }
     }
 

@@ -1,9 +1,13 @@
+public import HeadwayCore
 import HeadwayGGUF
 
 /// A llama-architecture model loaded from a GGUF file: hyperparameters plus weights that stay quantized in the
 /// memory-mapped file. Immutable and shareable; generation state lives in a `LlamaSession`.
 public struct LlamaModel: Sendable {
     public let file: GGUFFile
+    /// The model's shape for the planners and cost models, read from the GGUF header once (`ModelShape(gguf:)`);
+    /// `configuration` derives from it.
+    public let shape: ModelShape
     public let configuration: LlamaConfiguration
     public let weights: LlamaWeights
 
@@ -23,7 +27,8 @@ public struct LlamaModel: Sendable {
     public init(file: GGUFFile) throws(EngineError) {
         try CPUFeatures.check()
         self.file = file
-        configuration = try LlamaConfiguration(gguf: file)
+        shape = try LlamaConfiguration.shape(of: file).0
+        configuration = try LlamaConfiguration(gguf: file, shape: shape)
         weights = try LlamaWeights(gguf: file, configuration: configuration)
     }
 

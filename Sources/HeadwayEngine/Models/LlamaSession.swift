@@ -23,8 +23,11 @@ public struct LlamaSession {
 
     /// - Parameter cacheFormat: how every attention block's K/V cache stores positions (`.f16` where the head
     ///   dimension does not allow Q8_0).
+    /// Tokens per prefill chunk unless told otherwise.
+    public static let defaultMaxBatch = 32
+
     public init(
-        model: LlamaModel, contextLength: Int = 2048, pool: WorkerPool, maxBatch: Int = 32,
+        model: LlamaModel, contextLength: Int = 2048, pool: WorkerPool, maxBatch: Int = defaultMaxBatch,
         cacheFormat: KVCacheFormat = .standard
     ) {
         let c = model.configuration
@@ -60,7 +63,7 @@ public struct LlamaSession {
     /// Tokens processed so far (= the position of the next token).
     public var position: Int { caches[0].count }
 
-    /// Logits of the last token run (valid until the next call).
+    /// Logits of the last token run (valid until the next call; after `prefill`, of the prompt's last token).
     public var logits: UnsafeBufferPointer<Float> { UnsafeBufferPointer(workspace.logits) }
 
     /// Runs the prompt (in chunks of `maxBatch`) and returns the logits after its last token.
@@ -71,7 +74,8 @@ public struct LlamaSession {
             var start = 0
             while start < all.count {
                 let n = min(maxBatch, all.count - start)
-                try run(UnsafeBufferPointer(rebasing: all[start..<start + n]), allLogits: nil)
+                // Only the last chunk's last token needs the LM head.
+                try run(UnsafeBufferPointer(rebasing: all[start..<start + n]), allLogits: nil, logits: start + n == all.count)
                 start += n
             }
         }
@@ -115,7 +119,9 @@ public struct LlamaSession {
         }
     }
 
-    private mutating func run(_ tokens: UnsafeBufferPointer<Int32>, allLogits: UnsafeMutablePointer<[[Float]]>?) throws(EngineError) {
+    private mutating func run(
+        _ tokens: UnsafeBufferPointer<Int32>, allLogits: UnsafeMutablePointer<[[Float]]>?, logits wantLogits: Bool = true
+    ) throws(EngineError) {
         let c = model.configuration
         let n = tokens.count
         let (x, heads, scratch) = (workspace.residual, workspace.heads, workspace.scratch)
@@ -138,7 +144,7 @@ public struct LlamaSession {
                 lmHead.forward(x + t * c.modelDim, tokens: 1, logits: workspace.logits.baseAddress!, scratch: scratch, pool: pool)
                 allLogits.pointee.append(Array(logits))
             }
-        } else {
+        } else if wantLogits {
             lmHead.forward(x + (n - 1) * c.modelDim, tokens: 1, logits: workspace.logits.baseAddress!, scratch: scratch, pool: pool)
         }
     }
