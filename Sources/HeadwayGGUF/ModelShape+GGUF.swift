@@ -49,8 +49,8 @@ extension ModelShape {
             vocab = embedding.rowCount
         } else {
             throw GGUFError(
-                .missingKey,
-                "\(name): vocabulary size unknown: neither '\(GGUFKey.tokens)' nor '\(GGUFKey.vocabSize(arch))' nor tensor '\(TensorName.tokenEmbedding)' is present"
+                .missingTensor,
+                "\(name): tensor '\(TensorName.tokenEmbedding)' is missing (and neither '\(GGUFKey.tokens)' nor '\(GGUFKey.vocabSize(arch))' gives the vocabulary size)"
             )
         }
 

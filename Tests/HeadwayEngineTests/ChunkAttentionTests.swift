@@ -51,7 +51,8 @@ import Testing
             for (k, (a, b)) in zip(fast.outputs, reference.outputs).enumerated() {
                 let differing = zip(a, b).filter { $0.bitPattern != $1.bitPattern }.count
                 #expect(differing == 0, "dim \(shape.dim) \(format) chunk \(k) (\(chunks[k]) tokens): \(differing) of \(a.count) outputs differ")
-                #expect(a.allSatisfy(\.isFinite), "chunk \(k): not finite")
+                let finite = a.allSatisfy { $0.isFinite }
+                #expect(finite, "chunk \(k): not finite")
             }
         }
     }

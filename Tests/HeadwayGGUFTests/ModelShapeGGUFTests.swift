@@ -80,11 +80,11 @@ import Testing
         #expect(s.vocabSize == 96)
         do {
             _ = try ModelShape(gguf: GGUFFile(bytes: Self.tinyLlama(omit: ["llama.vocab_size", TensorName.tokenEmbedding]).serialize()))
-            Issue.record("expected missingKey")
+            Issue.record("expected missingTensor")
         } catch let e as GGUFError {
             #expect(
-                e.code == .missingKey && e.message.contains("tokenizer.ggml.tokens")
-                    && e.message.contains("llama.vocab_size"))
+                e.code == .missingTensor && e.message.contains(TensorName.tokenEmbedding)
+                    && e.message.contains("tokenizer.ggml.tokens") && e.message.contains("llama.vocab_size"), "\(e)")
         }
         var w = Self.tinyLlama(omit: ["llama.attention.head_count_kv"])
         w.add("llama.attention.head_count_kv", .uint32(3))
