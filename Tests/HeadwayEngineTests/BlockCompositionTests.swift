@@ -96,6 +96,16 @@ import Testing
         #expect(same.count == 3)
     }
 
+    /// The configuration derives from the shape read once from the header (`LlamaModel.shape`).
+    @Test func configurationDerivesFromTheModelShape() throws {
+        let model = try TinyLlama(layers: 3, modelDim: 96, heads: 6, kvHeads: 3, ffnDim: 160).model()
+        let (s, c) = (model.shape, model.configuration)
+        #expect(s.layerCount == 3 && s.modelDim == 96 && s.headCount == 6 && s.kvHeadCount == 3 && s.headDim == 16)
+        #expect(c.layerCount == s.layerCount && c.modelDim == s.modelDim && c.headCount == s.headCount
+                && c.kvHeadCount == s.kvHeadCount && c.headDim == s.headDim && c.ffnDim == s.ffnDim)
+        #expect(c.vocabSize == 97 && s.vocabSize == 97, "no tokenizer in the file: the embedding rows give the vocabulary")
+    }
+
     @Test func contextOverflowThrows() throws {
         let model = try TinyLlama().model()
         var session = LlamaSession(model: model, contextLength: 4, pool: .serial)

@@ -64,8 +64,7 @@ public struct LlamaConfiguration: Sendable, Hashable {
     /// - Throws: `EngineError` (`.unsupportedArchitecture`, `.missingMetadata`, `.missingTensor`,
     ///   `.invalidArgument`) naming the file, the key and its value.
     public init(gguf file: GGUFFile) throws(EngineError) {
-        let (shape, _) = try Self.shape(of: file)
-        try self.init(gguf: file, shape: shape)
+        try self.init(gguf: file, shape: Self.shape(of: file))
     }
 
     /// As `init(gguf:)`, from the shape already read from `file`.
@@ -113,7 +112,7 @@ public struct LlamaConfiguration: Sendable, Hashable {
     }
 
     /// The architecture check, then `ModelShape(gguf:)`, its `GGUFError` as an `EngineError` (same message).
-    static func shape(of file: GGUFFile) throws(EngineError) -> (ModelShape, String) {
+    static func shape(of file: GGUFFile) throws(EngineError) -> ModelShape {
         let name = file.name
         guard let arch = file.architecture else {
             throw EngineError(.missingMetadata, "\(name): metadata '\(GGUFKey.architecture)' is missing")
@@ -123,7 +122,7 @@ public struct LlamaConfiguration: Sendable, Hashable {
                 "\(name): architecture '\(arch)' is not supported (supported: \(LlamaConfiguration.architectures.sorted().joined(separator: ", ")))")
         }
         do {
-            return (try ModelShape(gguf: file), arch)
+            return try ModelShape(gguf: file)
         } catch let e as GGUFError {
             let code: EngineError.Code = switch e.code {
             case .missingKey: .missingMetadata

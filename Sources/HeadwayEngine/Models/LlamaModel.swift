@@ -27,7 +27,7 @@ public struct LlamaModel: Sendable {
     public init(file: GGUFFile) throws(EngineError) {
         try CPUFeatures.check()
         self.file = file
-        shape = try LlamaConfiguration.shape(of: file).0
+        shape = try LlamaConfiguration.shape(of: file)
         configuration = try LlamaConfiguration(gguf: file, shape: shape)
         weights = try LlamaWeights(gguf: file, configuration: configuration)
     }
