@@ -85,7 +85,8 @@ static inline float hw_load_f16(const uint8_t *p) { uint16_t h; memcpy(&h, p, 2)
  * scales and sums transposed (block b of token k at 4b + k). Tokens go in groups of up to HW_TILE_GROUP (their
  * scales transposed once, on the stack), rows in tiles of 16 (each tile applied to every token of the group while
  * it is in L1), and each tile in steps of R rows × 4 tokens; a partial step repeats its last row or token and
- * drops the repeated outputs. Used when blocks ≤ HW_TILE_MAX_BLOCKS (the stack copy stays ≤ 64 KiB). */
+ * drops the repeated outputs. Used when blocks ≤ HW_TILE_MAX_BLOCKS (the stack copy stays ≤ 64 KiB; the functions
+ * holding it are not inlined, so the one-token path does not carry that frame). */
 #define HW_TILE_GROUP 64
 #define HW_TILE_MAX_BLOCKS 128
 #define HW_Q4_1_TILED_BODY(TILE, R)                                                                              \

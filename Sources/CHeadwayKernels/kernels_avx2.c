@@ -155,7 +155,7 @@ static inline void q4_1_tile_avx2(const uint8_t *const *r, const int8_t *const *
     o[1][0] = hsum_avx2(a10) + n1[0]; o[1][1] = hsum_avx2(a11) + n1[1]; o[1][2] = hsum_avx2(a12) + n1[2]; o[1][3] = hsum_avx2(a13) + n1[3];
 }
 
-static void matmul_q4_1_tokens_avx2(const uint8_t *w, size_t row_bytes, int row_begin, int row_end, int blocks,
+static __attribute__((noinline)) void matmul_q4_1_tokens_avx2(const uint8_t *w, size_t row_bytes, int row_begin, int row_end, int blocks,
                                     int tokens, const int8_t *qs, const float *scales, const float *sums, float *out,
                                     size_t out_stride) {
     HW_Q4_1_TILED_BODY(q4_1_tile_avx2, 2);

@@ -125,7 +125,7 @@ static inline void q4_1_tile_avx512_vnni(const uint8_t *const *r, const int8_t *
     }
 }
 
-static void matmul_q4_1_tokens_avx512_vnni(const uint8_t *w, size_t row_bytes, int row_begin, int row_end, int blocks,
+static __attribute__((noinline)) void matmul_q4_1_tokens_avx512_vnni(const uint8_t *w, size_t row_bytes, int row_begin, int row_end, int blocks,
                                            int tokens, const int8_t *qs, const float *scales, const float *sums,
                                            float *out, size_t out_stride) {
     HW_Q4_1_TILED_BODY(q4_1_tile_avx512_vnni, 4);
