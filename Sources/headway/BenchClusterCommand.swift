@@ -11,8 +11,9 @@ struct BenchCluster: ParsableCommand {
         commandName: "cluster",
         abstract: "Decode speed over workers against one process (same model, prompt and tokens, interleaved runs), and migration pauses.",
         discussion: """
-            Placements measured: the planner's; `spread` (every layer's K/V groups over the workers, projection and \
-            FFN on the first worker); `one-worker` (everything on the first worker). Then a migration run: a prompt \
+            Placements measured: the planner's; `layers` (consecutive layers on each worker in turn); `spread` \
+            (every layer's K/V groups over the workers, projection and FFN on the first worker), with the attention \
+            fan's activations in Q8 (the default) and in F32; `one-worker` (everything on the first worker). Then a migration run: a prompt \
             that fills the caches to --migration-context positions, with an attention block moved every \
             --migration-every tokens; it reports each move's pause (the final copy and the switch).
 
@@ -134,8 +135,9 @@ struct BenchCluster: ParsableCommand {
         var options = clusterOptions.coordinatorOptions(modelOptions)
         options.log = { _ in }
         let n = workers.remotes.count
-        func coordinator(_ placement: Placement?, forceEvery: Int = 0) throws -> Coordinator {
+        func coordinator(_ placement: Placement?, forceEvery: Int = 0, quantized: Bool = true) throws -> Coordinator {
             var o = options
+            o.quantizedActivations = quantized
             o.fixedPlacement = placement
             o.forceMigrationEvery = forceEvery
             o.replanEvery = placement == nil ? clusterOptions.replanEvery : 0
@@ -146,6 +148,7 @@ struct BenchCluster: ParsableCommand {
             ("planner:\(clusterOptions.planner)", planned),
             ("layers", try coordinator(ClusterOptions.placement(.layers, layout: layout, workers: n))),
             ("spread", try coordinator(ClusterOptions.placement(.spread, layout: layout, workers: n))),
+            ("spread, F32 activations", try coordinator(ClusterOptions.placement(.spread, layout: layout, workers: n), quantized: false)),
             ("one-worker", try coordinator(ClusterOptions.placement(.oneWorker, layout: layout, workers: n))),
         ]
         var llama: (bench: LlamaBench, servers: LlamaCppRPCServers)?
