@@ -82,7 +82,10 @@ public final class Coordinator {
         self.remotes = remotes
         let c = model.configuration
         do {
-            costModel = DecodeCostModel(shape: try ModelShape(gguf: model.file), weightsPreloaded: true)
+            var cm = DecodeCostModel(shape: try ModelShape(gguf: model.file), weightsPreloaded: true)
+            // The attention fan travels as Q8 blocks (`Q8Rows`) unless asked for F32.
+            if options.quantizedActivations { cm.fanActivationBytes = Double(Q8Rows.blockBytes) / 32 }
+            costModel = cm
             planner = try PlannerRegistry.planner(named: options.planner)
         } catch {
             throw RuntimeError(.invalidArgument, "\(error)")

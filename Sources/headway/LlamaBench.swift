@@ -55,6 +55,7 @@ final class LlamaCppRPCServers {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw CLIError(description: "\(binary) not found: build it with scripts/build-llamacpp.sh")
         }
+        WorkerCluster.installSignalHandlers()
         do {
             for _ in 0..<count {
                 let port = try Self.freePort()
