@@ -14,7 +14,7 @@ import HeadwayCore
 /// `horizonTokens` when set. Then the rule that makes a move pay back: **the planner moves only when the new placement
 /// cuts the forecast time of the next H tokens, migration included, by more than `margin` (default 2%) against
 /// staying put**; otherwise it keeps the previous placement (notes: `held`). A placement that no longer fits (a device
-/// left, memory ran out) is always replaced.
+/// left, memory ran out) is always replaced. With H = 1 (a request without the tokens left) there is no margin.
 ///
 /// `myopic` is the paper's rule: H = 1, today's speeds, no margin (one token's latency + the migration). With H > 1 and
 /// a previous placement the planner also plans afresh and keeps whichever result has the lower objective
@@ -97,14 +97,15 @@ public struct LocalSearchPlanner: Planner {
             throw PlannerError(.infeasible, "headway: no placement of the \(request.layout.count) blocks fits the devices' memory")
         }
         // Move only when it pays back with a margin: the forecast time of the next H tokens (migration included) must
-        // drop by more than `margin` of staying put's.
+        // drop by more than `margin` of staying put's. With H = 1 (the myopic rule, or a request without the tokens
+        // left) the objective is the paper's and is minimized as it is.
         var held = false
         var saving = 0.0
         if let previous = request.previous, previous.devices.count == r.devices.count {
             let stay = LocalSearchState(tables: tables, devices: previous.devices)
             if stay.isFeasible {
                 saving = stay.objective - r.objective
-                if r.devices != previous.devices, !myopic, saving <= margin * stay.objective {
+                if r.devices != previous.devices, h > 1, saving <= margin * stay.objective {
                     r = LocalSearchCore.Result(
                         devices: previous.devices, objective: stay.objective, rounds: r.rounds, moves: 0, swaps: 0,
                         constructed: false)
