@@ -46,8 +46,14 @@ public struct DecodeCostModel: CostModel {
     private let ffnBuffers: Double
     /// Bytes of the residual stream vector (what crosses the network between phases, per token).
     public let hiddenBytes: Double
+    /// Bytes per value of the attention fan's traffic: a layer's input sent to the devices of its attention blocks,
+    /// and their group outputs sent to the projection. The shape's activation precision by default; 36/32 when they
+    /// travel as Q8 blocks of 32 with an F16 scale and sum, as the runtime sends them (the residual stays F32).
+    public var fanActivationBytes: Double
+    /// Bytes of a layer's input as its attention blocks' devices receive it.
+    public var attentionInputBytes: Double { Double(shape.modelDim) * fanActivationBytes }
     /// Bytes of one attention group's output (its query heads × head dim).
-    public let groupOutputBytes: Double
+    public var groupOutputBytes: Double { Double(shape.queriesPerGroup * shape.headDim) * fanActivationBytes }
 
     public init(shape: ModelShape, weightsPreloaded: Bool = false) {
         self.init(shape: shape, weightSource: weightsPreloaded ? .localCopy(bandwidth: nil) : .controller)
@@ -77,7 +83,7 @@ public struct DecodeCostModel: CostModel {
         ffnFLOPs = 2 * shape.ffnWeightCount + 6 * Double(shape.ffnDim) + 5 * d
         ffnBuffers = ((shape.gatedFFN ? 2 : 1) * Double(shape.ffnDim) + 2 * d) * act
         hiddenBytes = d * act
-        groupOutputBytes = q * hd * act
+        fanActivationBytes = act
     }
 
     public func demand(of index: Int, at position: TokenPosition) -> BlockDemand {
@@ -207,7 +213,7 @@ public struct DecodeCostModel: CostModel {
             var phaseComm = 0.0
             if serializedSends {
                 var members: [FanMember] = touched.map {
-                    FanMember(device: $0, bytesIn: hiddenBytes, work: deviceTime[$0], bytesOut: Double(deviceGroups[$0]) * groupOutputBytes)
+                    FanMember(device: $0, bytesIn: attentionInputBytes, work: deviceTime[$0], bytesOut: Double(deviceGroups[$0]) * groupOutputBytes)
                 }
                 if deviceGroups[p] == 0 && residual != p { members.append(FanMember(device: p, bytesIn: hiddenBytes, work: 0, bytesOut: 0)) }
                 (phase, phaseComm) = fan(from: residual, members, to: p, tokens: t, state: state)
@@ -221,9 +227,9 @@ public struct DecodeCostModel: CostModel {
                 touched.removeAll(keepingCapacity: true)
             }
             for j in touched {
-                let send = transfer(hiddenBytes, residual, j)
+                let send = transfer(attentionInputBytes, residual, j)
                 let gather = transfer(Double(deviceGroups[j]) * groupOutputBytes, j, p)
-                if residual != j { networkBytes += hiddenBytes * t }
+                if residual != j { networkBytes += attentionInputBytes * t }
                 if j != p { networkBytes += Double(deviceGroups[j]) * groupOutputBytes * t }
                 let total = send + deviceTime[j] + gather
                 busy[j] += deviceTime[j]

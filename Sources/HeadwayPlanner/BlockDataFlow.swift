@@ -14,6 +14,8 @@ import HeadwayCore
 ///   `queriesPerGroup·headDim` activations).
 struct BlockDataFlow: Sendable {
     var hiddenBytes: Double
+    /// The layer input as the attention devices receive it (`hiddenBytes`, or less when sent quantized).
+    var attentionInputBytes: Double
     var headOutputBytes: Double
     var projectionOutputBytes: Double
     /// The residual holder sends the layer input to every attention device.
@@ -32,6 +34,7 @@ struct BlockDataFlow: Sendable {
         let shape = cm.shape
         if let decode = cm as? DecodeCostModel {
             hiddenBytes = decode.hiddenBytes
+            attentionInputBytes = decode.attentionInputBytes
             headOutputBytes = decode.groupOutputBytes
             projectionOutputBytes = decode.hiddenBytes
             inputToHeads = true
@@ -44,6 +47,7 @@ struct BlockDataFlow: Sendable {
             let b = shape.attentionWeightBytes
             let headDim = Double(shape.modelDim / max(shape.headCount, 1))
             hiddenBytes = 0
+            attentionInputBytes = 0
             headOutputBytes = s * headDim * b * Double(shape.queriesPerGroup)
             projectionOutputBytes = s * Double(shape.modelDim) * b
             inputToHeads = false
@@ -53,6 +57,7 @@ struct BlockDataFlow: Sendable {
             paysLatency = false
         } else {
             hiddenBytes = Double(shape.modelDim) * shape.activationBytes
+            attentionInputBytes = hiddenBytes
             headOutputBytes = Double(shape.queriesPerGroup * shape.headDim) * shape.activationBytes
             projectionOutputBytes = hiddenBytes
             inputToHeads = true

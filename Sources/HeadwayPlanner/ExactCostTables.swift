@@ -62,9 +62,13 @@ struct ExactCostTables: Sendable {
 
     /// - Parameter migrationWeight: factor on migration delay in the objective (1: the myopic objective; 1/H: a
     ///   migration amortized over H tokens).
-    init(request: PlanningRequest, migrationWeight: Double = 1) throws(PlannerError) {
+    /// - Parameter timing: the state whose speeds (compute, memory and link bandwidth) the latency terms use, e.g. a
+    ///   forecast over the planner's horizon (nil: the request's state). Memory, online devices, the compute budget and
+    ///   migration always come from the request's state: they are constraints and costs of now.
+    init(request: PlanningRequest, migrationWeight: Double = 1, timing: ClusterState? = nil) throws(PlannerError) {
         let cm = request.costModel
-        let state = request.state
+        let constraints = request.state
+        let state = timing ?? request.state
         let position = request.position
         let layout = cm.layout
         n = state.count
@@ -72,7 +76,7 @@ struct ExactCostTables: Sendable {
         groups = layout.groupsPerLayer
         blocksPerLayer = layout.blocksPerLayer
         controller = state.cluster.controller
-        usable = state.online
+        usable = constraints.online
         let a = cm.demand(of: layout.attentionIndex(layer: 0, group: 0), at: position)
         let p = cm.demand(of: layout.projectionIndex(layer: 0), at: position)
         let f = cm.demand(of: layout.feedForwardIndex(layer: 0), at: position)
@@ -82,7 +86,7 @@ struct ExactCostTables: Sendable {
         attentionFLOPs = a.flops.value
         projectionFLOPs = p.flops.value
         ffnFLOPs = f.flops.value
-        var memory = state.memory.map(\.value)
+        var memory = constraints.memory.map(\.value)
         memory[controller] -= cm.controllerMemory(at: position).value
         freeMemory = memory
         bandwidth = state.pairBandwidth
@@ -94,7 +98,7 @@ struct ExactCostTables: Sendable {
             attentionBudget = a.flops.value
             projectionBudget = p.flops.value
             ffnBudget = f.flops.value
-            freeBudget = state.compute.map(\.value)
+            freeBudget = constraints.compute.map(\.value)
             let s = reference.sequenceLength(at: position)
             let D = Double(reference.shape.modelDim)
             let b = reference.shape.attentionWeightBytes

@@ -5,16 +5,22 @@ import HeadwayCore
 /// blocks to their best device and, when no move helps, swaps pairs of blocks on different devices, while the
 /// objective improves (at most `maxRounds` rounds).
 ///
-/// The objective weighs a migration's one-time delay against its per-token gain over a horizon of H tokens:
-/// per-token latency + migration delay / H, i.e. the time of the next H tokens divided by H. H is the number of
-/// tokens still to generate (`PlanningRequest.remainingTokens`), capped at `historyMultiple` (default 10) × the
-/// expected tokens until the cluster next changes (`PlanningRequest.tokensPerChange`, from the cluster's history)
-/// unless `useHistory` is off, and at `horizonTokens` when set. The multiple is there because not every change undoes
-/// a move's gain (a departed device comes back, a slowdown hits one link); where the cluster changes every token
-/// (bandwidth resampled per token) the cap keeps H near 10 and the planner does not chase noise; 1 (the paper's myopic rule: one token's latency + the migration) when `myopic` is on or
-/// the request gives no remaining tokens. The plan
-/// reports the true migration delay; H is in its notes (`horizon_tokens`). With H > 1 and a previous placement the
-/// planner also plans afresh and keeps whichever result has the lower amortized objective (`fresh_start` in notes).
+/// **Re-planning that pays back its moves.** A move's migration is paid once, its gain every token. The objective is
+/// the forecast time of the next H tokens per token: per-token latency under the cluster's speeds forecast over those
+/// H tokens (`CapacityForecast`, from the history the request carries: a capacity whose history rejects a random walk
+/// regresses to its mean, one that holds keeps its value) plus migration delay / H. The horizon H is the tokens still
+/// to generate (`PlanningRequest.remainingTokens`), capped at `historyMultiple` (default 10) × the expected tokens
+/// until the cluster next changes (`PlanningRequest.tokensPerChange`, from its history; nil: no cap) and at
+/// `horizonTokens` when set. Then the rule that makes a move pay back: **the planner moves only when the new placement
+/// cuts the forecast time of the next H tokens, migration included, by more than `margin` (default 2%) against
+/// staying put**; otherwise it keeps the previous placement (notes: `held`). A placement that no longer fits (a device
+/// left, memory ran out) is always replaced. With H = 1 (a request without the tokens left) there is no margin.
+///
+/// `myopic` is the paper's rule: H = 1, today's speeds, no margin (one token's latency + the migration). With H > 1 and
+/// a previous placement the planner also plans afresh and keeps whichever result has the lower objective
+/// (`fresh_start` in notes), so a placement far better for the tokens left is never out of reach. The plan reports the
+/// true latency (today's speeds) and migration delay; its notes carry `horizon_tokens`, `forecast` (1 when the speeds
+/// were forecast), `held` and `saving_s` (forecast per-token saving of the move taken or declined, migration included).
 /// Memory (and, in the reference model, the compute budget) is respected throughout. Supports `DecodeCostModel` and
 /// `ReferenceCostModel`.
 public struct LocalSearchPlanner: Planner {
@@ -23,40 +29,50 @@ public struct LocalSearchPlanner: Planner {
     public var maxRounds: Int
     /// Whether to try pairwise swaps when no single move improves.
     public var swaps: Bool
-    /// The paper's myopic rule: a migration is weighed against one token's latency (H = 1).
+    /// The paper's myopic rule: a migration is weighed against one token's latency (H = 1, no forecast, no margin).
     public var myopic: Bool
-    /// Upper bound on the horizon H, tokens (nil: all the tokens still to generate).
+    /// Upper bound on the horizon H, tokens (nil: no fixed cap).
     public var horizonTokens: Int?
-    /// Cap H at `historyMultiple` × the expected tokens until the cluster next changes, when the request gives it.
-    public var useHistory: Bool
-    public var historyMultiple: Double
+    /// Cap H at `historyMultiple` × the expected tokens until the cluster next changes, when the request gives it
+    /// (nil: no such cap). Not every change undoes a move's gain (a departed device comes back, a slowdown hits one
+    /// link), hence a multiple; 1 or 3 leave the churn study's placements stuck after departures (docs/cost-models.md).
+    public var historyMultiple: Double?
+    /// Weigh latencies under the speeds forecast over the horizon (when the request carries a `CapacityForecast`).
+    public var forecast: Bool
+    /// Fraction of the forecast per-token time the new placement must save, migration included, to be taken.
+    public var margin: Double
+
+    /// Default margin: 2% of the forecast time of the horizon (see docs/cost-models.md for how it was chosen).
+    public static let defaultMargin = 0.02
 
     public init(
-        maxRounds: Int = 50, swaps: Bool = true, myopic: Bool = false, horizonTokens: Int? = nil, useHistory: Bool = true,
-        historyMultiple: Double = 10
+        maxRounds: Int = 50, swaps: Bool = true, myopic: Bool = false, horizonTokens: Int? = nil,
+        historyMultiple: Double? = 10, forecast: Bool = true, margin: Double = LocalSearchPlanner.defaultMargin
     ) {
-        self.historyMultiple = historyMultiple
         self.maxRounds = maxRounds
         self.swaps = swaps
         self.myopic = myopic
         self.horizonTokens = horizonTokens
-        self.useHistory = useHistory
+        self.historyMultiple = historyMultiple
+        self.forecast = forecast
+        self.margin = margin
     }
 
-    /// The horizon H (tokens) this planner amortizes a migration over for `request`.
+    /// The horizon H (tokens) this planner weighs a migration against for `request`.
     public func horizon(for request: PlanningRequest) -> Int {
         if myopic { return 1 }
         var h = max(request.remainingTokens ?? 1, 1)
-        if useHistory, let expected = request.tokensPerChange, expected.isFinite {
-            h = min(h, max(1, Int(min(expected * historyMultiple, 1e9).rounded(.down))))
+        if let k = historyMultiple, let expected = request.tokensPerChange, expected.isFinite {
+            h = min(h, max(1, Int(min(expected * k, 1e9).rounded(.down))))
         }
-        return min(h, horizonTokens ?? h)
+        return max(1, min(h, horizonTokens ?? h))
     }
 
     /// - Throws: `.unsupported` for other cost models; `.infeasible` when no placement within memory was found.
     public func plan(_ request: PlanningRequest) throws(PlannerError) -> Plan {
         let h = horizon(for: request)
-        let tables = try LocalSearchTables(request: request, migrationWeight: 1 / Double(h))
+        let timing = !myopic && forecast && h > 1 ? request.forecast?.forecast(request.state, horizon: h) : nil
+        let tables = try LocalSearchTables(request: request, migrationWeight: 1 / Double(h), timing: timing)
         var found = LocalSearchCore.solve(tables, maxRounds: maxRounds, swaps: swaps)
         var fresh = false
         // With a horizon, also plan afresh (as if nothing were placed) and take that placement, searched on from, when
@@ -65,7 +81,8 @@ public struct LocalSearchPlanner: Planner {
         if h > 1, request.previous != nil {
             var bare = request
             bare.previous = nil
-            if let f = LocalSearchCore.solve(try LocalSearchTables(request: bare), maxRounds: maxRounds, swaps: swaps) {
+            let bareTables = try LocalSearchTables(request: bare, timing: timing)
+            if let f = LocalSearchCore.solve(bareTables, maxRounds: maxRounds, swaps: swaps) {
                 var state = LocalSearchState(tables: tables, devices: f.devices)
                 if state.isFeasible && state.objective < (found?.objective ?? .infinity) {
                     let improved = LocalSearchCore.improve(&state, maxRounds: maxRounds, swaps: swaps)
@@ -76,12 +93,31 @@ public struct LocalSearchPlanner: Planner {
                 }
             }
         }
-        guard let r = found else {
+        guard var r = found else {
             throw PlannerError(.infeasible, "headway: no placement of the \(request.layout.count) blocks fits the devices' memory")
+        }
+        // Move only when it pays back with a margin: the forecast time of the next H tokens (migration included) must
+        // drop by more than `margin` of staying put's. With H = 1 (the myopic rule, or a request without the tokens
+        // left) the objective is the paper's and is minimized as it is.
+        var held = false
+        var saving = 0.0
+        if let previous = request.previous, previous.devices.count == r.devices.count {
+            let stay = LocalSearchState(tables: tables, devices: previous.devices)
+            if stay.isFeasible {
+                saving = stay.objective - r.objective
+                if r.devices != previous.devices, h > 1, saving <= margin * stay.objective {
+                    r = LocalSearchCore.Result(
+                        devices: previous.devices, objective: stay.objective, rounds: r.rounds, moves: 0, swaps: 0,
+                        constructed: false)
+                    held = true
+                    fresh = false
+                }
+            }
         }
         var notes: [String: Double] = [
             "rounds": Double(r.rounds), "moves": Double(r.moves), "swaps": Double(r.swaps), "objective_s": r.objective,
             "constructed": r.constructed ? 1 : 0, "horizon_tokens": Double(h), "fresh_start": fresh ? 1 : 0,
+            "forecast": timing == nil ? 0 : 1, "held": held ? 1 : 0, "saving_s": saving,
         ]
         let state = LocalSearchState(tables: tables, devices: r.devices)
         guard state.isFeasible else {
@@ -91,3 +127,4 @@ public struct LocalSearchPlanner: Planner {
         return Plan(placement: Placement(devices: r.devices), request: request, notes: notes)
     }
 }
+

@@ -21,7 +21,8 @@ struct LocalSearchTables {
         usableDevices = (0..<tables.n).filter { tables.usable[$0] }
     }
 
-    init(request: PlanningRequest, migrationWeight: Double = 1) throws(PlannerError) {
-        self.init(try ExactCostTables(request: request, migrationWeight: migrationWeight))
+    /// - Parameter timing: the state the latency terms use (nil: the request's; see `ExactCostTables`).
+    init(request: PlanningRequest, migrationWeight: Double = 1, timing: ClusterState? = nil) throws(PlannerError) {
+        self.init(try ExactCostTables(request: request, migrationWeight: migrationWeight, timing: timing))
     }
 }

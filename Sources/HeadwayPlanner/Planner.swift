@@ -13,6 +13,9 @@ public struct PlanningRequest: Sendable {
     /// Expected tokens until the cluster next changes, estimated from its history (`ClusterChangeTracker`), when
     /// the caller tracks it.
     public var tokensPerChange: Double?
+    /// The cluster's capacities observed so far, for a forecast over the planner's horizon (`CapacityForecast`), when
+    /// the caller keeps one (the simulator does). Without it a planner takes the state of now to hold.
+    public var forecast: CapacityForecast?
     public init(
         costModel: any CostModel, state: ClusterState, position: TokenPosition, previous: Placement? = nil,
         remainingTokens: Int? = nil

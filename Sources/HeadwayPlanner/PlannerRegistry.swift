@@ -26,12 +26,14 @@ public enum PlannerRegistry {
             let nodes = options["node_limit"].map { Int(max(1, min($0, 1e15))) }
             return ExactPlanner(timeLimit: .milliseconds(Int64(seconds * 1000)), nodeLimit: nodes)
         case "headway":
-            try reject(options, except: ["max_rounds", "swaps", "myopic", "horizon_tokens", "history", "history_multiple"], planner: "headway")
+            try reject(
+                options, except: ["max_rounds", "swaps", "myopic", "horizon_tokens", "history", "history_multiple", "forecast", "margin"],
+                planner: "headway")
             let rounds = options["max_rounds"] ?? 50
             guard rounds >= 0, rounds <= 1e6 else {
                 throw PlannerError(.invalidArgument, "headway: option 'max_rounds' must be in 0...1000000, got \(rounds)")
             }
-            for flag in ["myopic", "history"] {
+            for flag in ["myopic", "history", "forecast"] {
                 if let m = options[flag], m != 0, m != 1 {
                     throw PlannerError(.invalidArgument, "headway: option '\(flag)' must be 0 or 1, got \(m)")
                 }
@@ -43,10 +45,18 @@ public enum PlannerRegistry {
                 }
                 cap = Int(h)
             }
+            let margin = options["margin"] ?? LocalSearchPlanner.defaultMargin
+            guard margin >= 0, margin < 1 else {
+                throw PlannerError(.invalidArgument, "headway: option 'margin' must be in [0, 1), got \(margin)")
+            }
+            // `history: 1` (default) caps the horizon at `history_multiple` (default 10) × the expected tokens between
+            // cluster changes; `history: 0` lifts the cap (H = all the tokens left).
+            let multiple = try historyMultiple(options["history_multiple"])
+            let history = (options["history"] ?? 1) == 1
             return LocalSearchPlanner(
                 maxRounds: Int(rounds), swaps: (options["swaps"] ?? 1) != 0, myopic: (options["myopic"] ?? 0) == 1,
-                horizonTokens: cap, useHistory: (options["history"] ?? 1) == 1,
-                historyMultiple: try historyMultiple(options["history_multiple"]))
+                horizonTokens: cap, historyMultiple: history ? multiple : nil,
+                forecast: (options["forecast"] ?? 1) == 1, margin: margin)
         case "greedy", "round-robin", "static":
             if let extra = options.keys.sorted().first {
                 throw PlannerError(.invalidArgument, "\(key): takes no options, got '\(extra)'")

@@ -336,7 +336,7 @@ struct ResourceAwareSearch {
         let a = anchor(layer)
         var comm = 0.0
         if headCount[layer * n + j] == 0 {
-            if flow.inputToHeads { comm += transfer(flow.hiddenBytes, from: a, to: j) }
+            if flow.inputToHeads { comm += transfer(flow.attentionInputBytes, from: a, to: j) }
             if j != a && flow.paysLatency { comm += latency[j * n + a] }
         }
         if j != a { comm += flow.headOutputBytes / bandwidth[j * n + a] }

@@ -96,12 +96,16 @@ public final class InProcessDevice: @unchecked Sendable {
     }
     private let inbox = BlockingQueue<Work>()
     private var thread: Thread?
+    /// Held while the executor handles anything: requests run on the compute thread or, through `handleNow`, on the
+    /// caller's thread, never two at once.
+    private let serial = NSLock()
     private let clients = NSLock()
     private var nextClient: UInt64 = 1
 
     public init(executor: DeviceExecutor) {
         self.executor = executor
         let inbox = self.inbox
+        let serial = self.serial
         let t = Thread {
             while true {
                 guard let work = inbox.pop(timeout: 3600) else {
@@ -111,9 +115,14 @@ public final class InProcessDevice: @unchecked Sendable {
                 switch work {
                 case .request(let request, let replyTo, let notBefore, let client):
                     if notBefore > 0 { DeviceExecutor.sleep(seconds: notBefore - monotonicSeconds()) }
-                    replyTo.push(executor.handle(request, client: client))
+                    serial.lock()
+                    let reply = executor.handle(request, client: client)
+                    serial.unlock()
+                    replyTo.push(reply)
                 case .disconnect(let client):
+                    serial.lock()
                     executor.forget(client: client)
+                    serial.unlock()
                 }
             }
         }
@@ -143,6 +152,14 @@ public final class InProcessDevice: @unchecked Sendable {
     /// not handled (an emulated link's arrival time), 0 for none.
     public func submit(_ m: Message, replyTo: BlockingQueue<Message>, notBefore: Double = 0, client: UInt64 = 0) {
         inbox.push(.request(m, replyTo, notBefore: notBefore, client: client))
+    }
+
+    /// Handles a request on the caller's thread and returns the reply (a transport that has nothing to wait for
+    /// saves the hand-off to the compute thread and back). Serialised with the compute thread's work.
+    public func handleNow(_ m: Message, client: UInt64) -> Message {
+        serial.lock()
+        defer { serial.unlock() }
+        return executor.handle(m, client: client)
     }
 
     /// The connection `client` closed: the sequences it opened are dropped (after the requests queued before).

@@ -55,6 +55,13 @@ public final class Coordinator {
     /// Tokens the current `generate` call may still produce (the re-planning horizon).
     var tokensLeft = 0
     let xBuffer, headsBuffer, scratch, logits: UnsafeMutablePointer<Float>
+    /// Normalized input and its Q8 form for attention jobs sent quantized (`n × modelDim` floats, then the view).
+    let normScratch: UnsafeMutablePointer<Float>
+    /// Head outputs of every group as `Q8Rows` (`n × queryDim`), filled by an attention round that returned them so.
+    var quantizedHeads: [UInt8]
+    var headsAreQuantized = false
+    /// Per layer: its attention products (Q, K, V) and its projection read only Q8 activations.
+    let attentionTakesQuantized, projectionTakesQuantized: [Bool]
     var logitsPointer: UnsafePointer<Float> { UnsafePointer(logits) }
 
     public var deviceCount: Int { remotes.count + 1 }
@@ -75,7 +82,10 @@ public final class Coordinator {
         self.remotes = remotes
         let c = model.configuration
         do {
-            costModel = DecodeCostModel(shape: try ModelShape(gguf: model.file), weightsPreloaded: true)
+            var cm = DecodeCostModel(shape: try ModelShape(gguf: model.file), weightsPreloaded: true)
+            // The attention fan travels as Q8 blocks (`Q8Rows`) unless asked for F32.
+            if options.quantizedActivations { cm.fanActivationBytes = Double(Q8Rows.blockBytes) / 32 }
+            costModel = cm
             planner = try PlannerRegistry.planner(named: options.planner)
         } catch {
             throw RuntimeError(.invalidArgument, "\(error)")
@@ -88,6 +98,10 @@ public final class Coordinator {
             p.initialize(repeating: 0, count: k)
             return p
         }
+        normScratch = make(n * c.modelDim + Q8Activations.floatCount(tokens: n, cols: c.modelDim))
+        quantizedHeads = c.queryDim % 32 == 0 ? [UInt8](repeating: 0, count: Q8Rows.byteCount(tokens: n, cols: c.queryDim)) : []
+        attentionTakesQuantized = model.weights.layers.map { c.modelDim % 32 == 0 && $0.attentionTakesQuantizedInput }
+        projectionTakesQuantized = model.weights.layers.map { c.queryDim % 32 == 0 && c.groupDim % 32 == 0 && $0.projectionTakesQuantizedHeads }
         xBuffer = make(n * c.modelDim)
         headsBuffer = make(n * c.queryDim)
         scratch = make(LMHeadBlock.scratchCount(c, tokens: 1))
@@ -106,7 +120,7 @@ public final class Coordinator {
     }
 
     deinit {
-        for p in [xBuffer, headsBuffer, scratch, logits] { p.deallocate() }
+        for p in [xBuffer, headsBuffer, scratch, logits, normScratch] { p.deallocate() }
     }
 
     // MARK: Join and measurements
@@ -251,107 +265,6 @@ public final class Coordinator {
             out.append(replies[d]!)
         }
         return out
-    }
-
-    /// Runs one forward pass of `tokens` (at most `local.maxTokens`) and leaves the logits of the last one.
-    func forward(_ tokens: UnsafeBufferPointer<Int32>, position: Int) throws(RuntimeError) {
-        let c = model.configuration
-        let n = tokens.count
-        do {
-            try embedding.forward(tokens, out: xBuffer)
-        } catch {
-            throw RuntimeError(.engine, error.message)
-        }
-        failedDevice = nil
-        for round in schedule.rounds {
-            roundStarted = monotonicSeconds()
-            let x = Array(UnsafeBufferPointer(start: xBuffer, count: n * c.modelDim))
-            var jobs: [(Schedule.Job, Double)] = []
-            for job in round {
-                let run = RunJob(sequence: sequence, epoch: epoch, position: position, tokens: n, steps: job.steps, x: x,
-                                 heads: job.needsHeads ? Array(UnsafeBufferPointer(start: headsBuffer, count: n * c.queryDim)) : [])
-                if job.device == 0 {
-                    jobs.append((job, 0))
-                    let t0 = monotonicSeconds()
-                    let r = local.handle(.run(run))
-                    try absorb(r, job: job, tokens: n, sent: t0)
-                } else {
-                    try failing(job.device) { () throws(RuntimeError) in try connection(job.device).send(.run(run)) }
-                    jobs.append((job, monotonicSeconds()))
-                }
-            }
-            for (job, sent) in jobs where job.device != 0 {
-                let r = try failing(job.device) { () throws(RuntimeError) in try connection(job.device).reply(timeout: options.timeout) }
-                try absorb(r, job: job, tokens: n, sent: sent)
-            }
-        }
-        lmHead.forward(xBuffer + (n - 1) * c.modelDim, tokens: 1, logits: logits, scratch: scratch, pool: local.pool)
-    }
-
-    /// Runs `body`; a broken connection or a silent device is recorded as `failedDevice` before the error goes on.
-    func failing<T>(_ d: Int, _ body: () throws(RuntimeError) -> T) throws(RuntimeError) -> T {
-        do {
-            return try body()
-        } catch {
-            if error.code == .unreachable || error.code == .timeout { failedDevice = d }
-            throw error
-        }
-    }
-
-    /// Takes a job's reply into the residual stream or the heads, and updates the live measurements.
-    private func absorb(_ reply: Message, job: Schedule.Job, tokens n: Int, sent: Double) throws(RuntimeError) {
-        let c = model.configuration
-        guard case .result(let r) = reply else {
-            if case .failure(let code, let text) = reply { throw RuntimeError(RuntimeError.Code(code), text) }
-            throw RuntimeError(.badFrame, "\(infos[job.device].name) answered a job with something else")
-        }
-        if job.emitsHeads {
-            guard case .attention(_, let groups, _) = job.steps.last!, r.values.count == n * groups.count * c.groupDim else {
-                throw RuntimeError(.badFrame, "\(infos[job.device].name) returned \(r.values.count) head numbers")
-            }
-            r.values.withUnsafeBufferPointer { v in
-                for t in 0..<n {
-                    for (i, g) in groups.enumerated() {
-                        (headsBuffer + t * c.queryDim + g * c.groupDim).update(from: v.baseAddress! + (t * groups.count + i) * c.groupDim, count: c.groupDim)
-                    }
-                }
-            }
-        } else {
-            guard r.values.count == n * c.modelDim else {
-                throw RuntimeError(.badFrame, "\(infos[job.device].name) returned \(r.values.count) residual numbers")
-            }
-            r.values.withUnsafeBufferPointer { xBuffer.update(from: $0.baseAddress!, count: $0.count) }
-        }
-        if n == 1 { observe(job: job, compute: r.computeSeconds, roundTrip: monotonicSeconds() - sent) }
-    }
-
-    /// Live measurements from one decode job: the device's speed against the cost model's prediction for the job's
-    /// blocks, and the link's one-way latency (round trip less compute, halved).
-    private func observe(job: Schedule.Job, compute: Double, roundTrip: Double) {
-        let d = job.device
-        let position = TokenPosition(promptLength: 0, generated: max(0, (migrator?.position ?? 0)))
-        var predicted = 0.0
-        let state = clusterState
-        for step in job.steps {
-            let kinds: [Int]
-            switch step {
-            case .attention(let l, let groups, _): kinds = groups.map { costModel.layout.attentionIndex(layer: l, group: $0) }
-            case .projection(let l): kinds = [costModel.layout.projectionIndex(layer: l)]
-            case .feedForward(let l): kinds = [costModel.layout.feedForwardIndex(layer: l)]
-            }
-            for b in kinds {
-                predicted += costModel.executionTime(of: costModel.demand(of: b, at: position), on: d, in: state).value * speedFactor[d]
-            }
-        }
-        let alpha = 0.1
-        if predicted > 0 && compute > 0 {
-            let ratio = compute / (predicted / speedFactor[d])
-            speedFactor[d] = (1 - alpha) * speedFactor[d] + alpha * ratio
-        }
-        if d != 0 {
-            let oneWay = max(0, (roundTrip - compute) / 2)
-            liveLatency[d] = (1 - alpha) * liveLatency[d] + alpha * oneWay
-        }
     }
 
     /// Opens the sequence on every device, each with the attention blocks the placement gives it.

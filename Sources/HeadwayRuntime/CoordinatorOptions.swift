@@ -21,6 +21,10 @@ public struct CoordinatorOptions: Sendable {
     public var maxStages = 3
     /// A final copy of at most this many positions is short enough to switch.
     public var finalStagePositions = 16
+    /// Send the attention fan's activations in the receiving product's Q8 form (`Q8Rows`) where that is exact: a
+    /// layer's normalized input to a worker of the coordinator's kernel set, and head outputs (any kernel set) to
+    /// the projection. Off: everything in F32 (for comparisons).
+    public var quantizedActivations = true
     /// Progress lines (worker joined, plan, migration...).
     public var log: @Sendable (String) -> Void = { _ in }
     public init() {}

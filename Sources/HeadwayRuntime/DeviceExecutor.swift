@@ -211,20 +211,42 @@ public final class DeviceExecutor: @unchecked Sendable {
         let n = job.tokens
         guard let state = sequences[job.sequence] else { throw RuntimeError(.invalidArgument, "sequence \(job.sequence) is not open") }
         guard n >= 1, n <= maxTokens else { throw RuntimeError(.invalidArgument, "job of \(n) tokens (1...\(maxTokens))") }
-        guard job.x.count == n * c.modelDim else {
-            throw RuntimeError(.invalidArgument, "x has \(job.x.count) numbers, expected \(n) × \(c.modelDim)")
+        let quantizedIn = !job.quantizedInput.isEmpty
+        if quantizedIn {
+            guard job.x.isEmpty, job.steps.count == 1, case .attention(let l, let groups, true) = job.steps[0], l < c.layerCount else {
+                throw RuntimeError(.invalidArgument, "a quantized input is only for a job of one emitting attention step")
+            }
+            guard c.modelDim % 32 == 0, job.quantizedInput.count == Q8Rows.byteCount(tokens: n, cols: c.modelDim) else {
+                throw RuntimeError(.invalidArgument, "quantized input of \(job.quantizedInput.count) bytes, expected \(n) × \(c.modelDim / 32) blocks of \(Q8Rows.blockBytes)")
+            }
+            for g in groups where g < c.kvHeadCount && !attention[l * c.kvHeadCount + g].takesQuantizedInput {
+                throw RuntimeError(.invalidArgument, "block L\(l).head_\(g) has float weights: it needs the F32 input")
+            }
+        } else {
+            guard job.x.count == n * c.modelDim else {
+                throw RuntimeError(.invalidArgument, "x has \(job.x.count) numbers, expected \(n) × \(c.modelDim)")
+            }
         }
         guard job.position + n <= state.capacity else {
             throw RuntimeError(.invalidArgument, "positions \(job.position)..<\(job.position + n) exceed the context of \(state.capacity)")
         }
         guard !job.steps.isEmpty else { throw RuntimeError(.invalidArgument, "job without steps") }
         var headsReady = false
-        if case .projection = job.steps[0] {
-            guard job.heads.count == n * c.queryDim else {
-                throw RuntimeError(.invalidArgument, "heads have \(job.heads.count) numbers, expected \(n) × \(c.queryDim)")
+        if case .projection(let l) = job.steps[0] {
+            if job.quantizedHeads.isEmpty {
+                guard job.heads.count == n * c.queryDim else {
+                    throw RuntimeError(.invalidArgument, "heads have \(job.heads.count) numbers, expected \(n) × \(c.queryDim)")
+                }
+            } else {
+                guard job.heads.isEmpty, c.queryDim % 32 == 0, job.quantizedHeads.count == Q8Rows.byteCount(tokens: n, cols: c.queryDim) else {
+                    throw RuntimeError(.invalidArgument, "quantized heads of \(job.quantizedHeads.count) bytes, expected \(n) × \(c.queryDim / 32) blocks of \(Q8Rows.blockBytes) and no F32 heads")
+                }
+                guard l < c.layerCount, projection[l].takesQuantizedHeads else {
+                    throw RuntimeError(.invalidArgument, "L\(l).projection has float weights: it needs the F32 heads")
+                }
             }
             headsReady = true
-        } else if !job.heads.isEmpty {
+        } else if !job.heads.isEmpty || !job.quantizedHeads.isEmpty {
             throw RuntimeError(.invalidArgument, "heads sent to a job that does not start with a projection")
         }
         var emitCount = 0
@@ -259,11 +281,16 @@ public final class DeviceExecutor: @unchecked Sendable {
             case .feedForward: break
             }
         }
+        if job.quantizeOutput {
+            guard emitCount > 0, c.groupDim % 32 == 0 else {
+                throw RuntimeError(.invalidArgument, "quantized output asked of a job that emits no heads (or heads not in blocks of 32)")
+            }
+        }
         let t0 = monotonicSeconds()
         let w = workspace
         job.x.withUnsafeBufferPointer { w.x.update(from: $0.baseAddress!, count: $0.count) }
         if !job.heads.isEmpty { job.heads.withUnsafeBufferPointer { w.heads.update(from: $0.baseAddress!, count: $0.count) } }
-        for step in job.steps {
+        for (k, step) in job.steps.enumerated() {
             switch step {
             case .attention(let l, let groups, let emit):
                 for (j, g) in groups.enumerated() {
@@ -271,26 +298,43 @@ public final class DeviceExecutor: @unchecked Sendable {
                     (w.blocks + j).initialize(to: attention[i])
                     (w.caches + j).initialize(to: state.caches[i].take()!)
                 }
-                LayerAttention.forward(
-                    blocks: UnsafeBufferPointer(start: w.blocks, count: groups.count), caches: w.caches, w.x, tokens: n,
-                    out: emit ? w.out : w.heads, outStride: emit ? groups.count * c.groupDim : c.queryDim,
-                    scratch: w.scratch, views: w.views, pool: pool)
+                job.quantizedInput.withUnsafeBytes { q in
+                    LayerAttention.forward(
+                        blocks: UnsafeBufferPointer(start: w.blocks, count: groups.count), caches: w.caches, w.x, tokens: n,
+                        out: emit ? w.out : w.heads, outStride: emit ? groups.count * c.groupDim : c.queryDim,
+                        scratch: w.scratch, views: w.views, pool: pool, quantizedInput: quantizedIn ? q.baseAddress : nil)
+                }
                 for (j, g) in groups.enumerated() {
                     state.caches[l * c.kvHeadCount + g] = (w.caches + j).move()
                     (w.blocks + j).deinitialize(count: 1)
                 }
             case .projection(let l):
-                projection[l].forward(heads: w.heads, residual: w.x, tokens: n, scratch: w.scratch, pool: pool)
+                // Quantized heads come with the job, for its first step only.
+                let given = k == 0 && !job.quantizedHeads.isEmpty
+                job.quantizedHeads.withUnsafeBytes { q in
+                    projection[l].forward(heads: w.heads, residual: w.x, tokens: n, scratch: w.scratch, pool: pool,
+                                          quantizedHeads: given ? q.baseAddress : nil)
+                }
             case .feedForward(let l):
                 feedForward[l].forward(residual: w.x, tokens: n, scratch: w.scratch, pool: pool)
             }
         }
-        let values: [Float] = emitCount > 0
-            ? Array(UnsafeBufferPointer(start: w.out, count: n * emitCount * c.groupDim))
-            : Array(UnsafeBufferPointer(start: w.x, count: n * c.modelDim))
+        var values: [Float] = []
+        var quantized: [UInt8] = []
+        if job.quantizeOutput {
+            let cols = emitCount * c.groupDim
+            quantized = [UInt8](unsafeUninitializedCapacity: Q8Rows.byteCount(tokens: n, cols: cols)) { b, count in
+                Q8Rows.quantize(w.out, tokens: n, cols: cols, scratch: w.scratch, into: b.baseAddress!)
+                count = b.count
+            }
+        } else {
+            values = emitCount > 0
+                ? Array(UnsafeBufferPointer(start: w.out, count: n * emitCount * c.groupDim))
+                : Array(UnsafeBufferPointer(start: w.x, count: n * c.modelDim))
+        }
         let compute = monotonicSeconds() - t0
         if cpuShare < 1, cpuShare > 0 { Self.sleep(seconds: compute * (1 / cpuShare - 1)) }
-        return RunResult(values: values, computeSeconds: monotonicSeconds() - t0)
+        return RunResult(values: values, quantized: quantized, computeSeconds: monotonicSeconds() - t0)
     }
 
     public static func sleep(seconds: Double) {
@@ -320,38 +364,5 @@ public final class DeviceExecutor: @unchecked Sendable {
         let t = (monotonicSeconds() - t0) / Double(steps)
         let demand = costModel.demand(of: costModel.layout.feedForwardIndex(layer: 0), at: TokenPosition(promptLength: 0, generated: 0))
         return WorkerSpeed(compute: demand.flops.value / t, memoryBandwidth: demand.bytesRead.value / t)
-    }
-}
-
-/// Buffers of a device's jobs, allocated when the longest context grows (not per job).
-final class ExecutorWorkspace {
-    let capacity: Int
-    let x, heads, out, scratch: UnsafeMutablePointer<Float>
-    let blocks: UnsafeMutablePointer<AttentionBlock>
-    let caches: UnsafeMutablePointer<KVCache>
-    let views: UnsafeMutablePointer<KVCacheView>
-
-    init(_ c: LlamaConfiguration, tokens n: Int, capacity: Int, threads: Int) {
-        self.capacity = capacity
-        func make(_ count: Int) -> UnsafeMutablePointer<Float> {
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 16))
-            p.initialize(repeating: 0, count: max(count, 16))
-            return p
-        }
-        x = make(n * c.modelDim)
-        heads = make(n * c.queryDim)
-        out = make(n * c.queryDim)
-        scratch = make(LlamaSession.scratchCount(c, tokens: n, capacity: capacity, threads: threads))
-        blocks = .allocate(capacity: c.kvHeadCount)
-        caches = .allocate(capacity: c.kvHeadCount)
-        views = .allocate(capacity: c.kvHeadCount)
-        views.initialize(repeating: .empty, count: c.kvHeadCount)
-    }
-
-    deinit {
-        for p in [x, heads, out, scratch] { p.deallocate() }
-        blocks.deallocate()
-        caches.deallocate()
-        views.deallocate()
     }
 }

@@ -11,7 +11,7 @@
 /// make it allocate more than the cap.
 public enum Frame {
     public static let magic: (UInt8, UInt8) = (0x48, 0x57)  // "HW"
-    public static let version: UInt8 = 1
+    public static let version: UInt8 = 2
     public static let headerBytes = 8
     /// Default cap on one frame's payload: a 2048-position K/V snapshot of a large model fits many times over.
     public static let defaultMaxPayload = 64 << 20

@@ -64,9 +64,13 @@ extension Message {
             }
             w.floats(j.x)
             w.floats(j.heads)
+            w.data(j.quantizedInput)
+            w.data(j.quantizedHeads)
+            w.bool(j.quantizeOutput)
         case .result(let r):
             w.f64(r.computeSeconds)
             w.floats(r.values)
+            w.data(r.quantized)
         case .export(let s, let b, let since):
             w.u32(s)
             Self.write(b, &w)
@@ -158,10 +162,15 @@ extension Message {
                 default: throw r.fail("step.kind", "unknown step kind \(kind)")
                 }
             }
-            m = .run(RunJob(sequence: s, epoch: e, position: p, tokens: t, steps: steps, x: try r.floats("x"), heads: try r.floats("heads")))
+            let x = try r.floats("x")
+            let heads = try r.floats("heads")
+            m = .run(RunJob(sequence: s, epoch: e, position: p, tokens: t, steps: steps, x: x, heads: heads,
+                            quantizedInput: try r.data("quantized_input"), quantizedHeads: try r.data("quantized_heads"),
+                            quantizeOutput: try r.bool("quantize_output")))
         case 9:
             let c = try r.f64("compute_seconds")
-            m = .result(RunResult(values: try r.floats("values"), computeSeconds: c))
+            let values = try r.floats("values")
+            m = .result(RunResult(values: values, quantized: try r.data("quantized"), computeSeconds: c))
         case 10:
             let s = try r.u32("sequence")
             let b = try readBlock(&r, limits)

@@ -36,7 +36,15 @@ public struct RunJob: Hashable, Sendable {
     public var x: [Float]
     /// Head outputs of every group (`tokens × queryDim`) when the first step is a projection; empty otherwise.
     public var heads: [Float]
-    public init(sequence: UInt32, epoch: UInt32, position: Int, tokens: Int, steps: [Step], x: [Float], heads: [Float] = []) {
+    /// In place of `x`, for a job of one emitting attention step: the layer's normalized input as the Q, K and V
+    /// products quantize it (`Q8Rows`, `tokens × modelDim`).
+    public var quantizedInput: [UInt8]
+    /// In place of `heads`: the head outputs as the projection quantizes them (`Q8Rows`, `tokens × queryDim`).
+    public var quantizedHeads: [UInt8]
+    /// Return the emitted head outputs as `Q8Rows` (what the projection that takes them would compute).
+    public var quantizeOutput: Bool
+    public init(sequence: UInt32, epoch: UInt32, position: Int, tokens: Int, steps: [Step], x: [Float], heads: [Float] = [],
+                quantizedInput: [UInt8] = [], quantizedHeads: [UInt8] = [], quantizeOutput: Bool = false) {
         self.sequence = sequence
         self.epoch = epoch
         self.position = position
@@ -44,6 +52,9 @@ public struct RunJob: Hashable, Sendable {
         self.steps = steps
         self.x = x
         self.heads = heads
+        self.quantizedInput = quantizedInput
+        self.quantizedHeads = quantizedHeads
+        self.quantizeOutput = quantizeOutput
     }
 }
 
@@ -52,10 +63,13 @@ public struct RunResult: Hashable, Sendable {
     /// The residual stream after the last step (when the job ends with a projection or FFN), or the emitted head
     /// outputs (`tokens × (groups · groupDim)`, groups in ascending order) of an attention-only job.
     public var values: [Float]
+    /// The emitted head outputs as `Q8Rows` (when the job asked for them quantized; `values` is then empty).
+    public var quantized: [UInt8]
     /// Seconds the device spent computing (excludes waiting and the network).
     public var computeSeconds: Double
-    public init(values: [Float], computeSeconds: Double) {
+    public init(values: [Float], quantized: [UInt8] = [], computeSeconds: Double) {
         self.values = values
+        self.quantized = quantized
         self.computeSeconds = computeSeconds
     }
 }

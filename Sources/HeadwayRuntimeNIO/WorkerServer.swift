@@ -67,7 +67,10 @@ public final class WorkerServer: @unchecked Sendable {
     }
 }
 
-/// Per connection: requests go to the device's compute thread; replies come back in order.
+/// Per connection: requests are handled in arrival order and answered in order. Without an emulated link, on the
+/// event loop itself (decode, run, encode and write without a thread hop: a token's job crosses no queue on the
+/// worker); with one, through the device's compute thread and a forwarder thread that holds each reply for the
+/// link's delay.
 final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = Message
     typealias OutboundOut = Message
@@ -87,17 +90,21 @@ final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        guard shaper != nil else {
+            context.fireChannelActive()
+            return
+        }
         let channel = context.channel
         let replies = self.replies
-        let shaper = self.shaper
-        // Replies are written from this thread (after the emulated link's delay, if any); NIO hops to the event loop.
+        let shaper = self.shaper!
+        // Replies are written from this thread after the emulated link's delay; NIO hops to the event loop.
         let t = Thread {
             while true {
                 guard let m = replies.pop(timeout: 3600) else {
                     if replies.isClosed { return }
                     continue
                 }
-                if let shaper { LinkShaper.wait(until: shaper.arrival(bytes: m.encoded().count, direction: 1)) }
+                LinkShaper.wait(until: shaper.arrival(bytes: m.encoded().count, direction: 1))
                 channel.writeAndFlush(m, promise: nil)
             }
         }
@@ -108,7 +115,11 @@ final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let m = unwrapInboundIn(data)
-        device.submit(m, replyTo: replies, notBefore: shaper?.arrival(bytes: m.encoded().count, direction: 0) ?? 0, client: client)
+        guard let shaper else {
+            context.writeAndFlush(wrapOutboundOut(device.handleNow(m, client: client)), promise: nil)
+            return
+        }
+        device.submit(m, replyTo: replies, notBefore: shaper.arrival(bytes: m.encoded().count, direction: 0), client: client)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

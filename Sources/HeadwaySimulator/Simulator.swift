@@ -141,9 +141,11 @@ public enum Simulator {
         var prefill: Double?
         let n = schedule.cluster.count
         var tracker = ClusterChangeTracker()
+        var forecast = CapacityForecast()
         for t in 0..<settings.tokens {
             let state = schedule.state(at: t)
             tracker.observe(state)
+            forecast.observe(state)
             let position = TokenPosition(promptLength: settings.promptLength, generated: t)
             var due = current == nil || t % max(settings.replanInterval, 1) == 0
             var evaluation: Evaluation? = nil
@@ -162,6 +164,7 @@ public enum Simulator {
                     costModel: costModel, state: state, position: position, previous: current,
                     remainingTokens: settings.tokens - t)
                 request.tokensPerChange = tracker.tokensPerChange
+                request.forecast = forecast
                 let start = clock.now
                 let result: Result<Plan, PlannerError>
                 do throws(PlannerError) { result = .success(try planner.plan(request)) } catch { result = .failure(error) }

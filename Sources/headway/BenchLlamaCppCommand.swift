@@ -82,24 +82,8 @@ struct BenchLlamaCpp: ParsableCommand {
 
     /// One llama-bench run of `test`: tokens per second.
     func llamaBench(_ binary: String, _ test: Test) throws -> Double {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = ["-m", modelOptions.model, "-t", String(modelOptions.threads), "-p", String(test.prompt),
-                       "-n", String(test.generate), "-r", "1", "-fa", flashAttn, "-o", "json"]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0,
-              let rows = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]],
-              let row = rows.first, let speed = (row["samples_ts"] as? [Double])?.first ?? row["avg_ts"] as? Double
-        else {
-            throw CLIError(description: "\(binary) \(p.arguments!.joined(separator: " ")) failed (exit \(p.terminationStatus)): \(String(decoding: errors.suffix(400), as: UTF8.self))")
-        }
-        return speed
+        try LlamaBench(binary: binary, model: modelOptions.model, threads: modelOptions.threads, flashAttention: flashAttn)
+            .tokensPerSecond(prompt: test.prompt, generate: test.generate)
     }
 
     /// One run of ours: tokens per second.
@@ -160,16 +144,11 @@ struct BenchLlamaCpp: ParsableCommand {
             let report: [String: Any] = [
                 "model": modelOptions.model, "threads": modelOptions.threads, "kv_cache": "f16", "batch": batch,
                 "llamacpp_flash_attn": flashAttn,
-                "cpu_features": CPUFeatures.description, "llamacpp_version": llamacppVersion(), "results": rows,
+                "cpu_features": CPUFeatures.description, "llamacpp_version": LlamaBench.version(dir: llamacppDir), "results": rows,
             ]
             let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted])
             print(String(decoding: data, as: UTF8.self))
         }
-    }
-
-    func llamacppVersion() -> String {
-        (try? String(contentsOfFile: "\(llamacppDir)/VERSION", encoding: .utf8))?
-            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown"
     }
 }
 

@@ -44,6 +44,9 @@ struct ClusterOptions: ParsableArguments {
     @Flag(help: "Keep every block off the coordinator's own device (it still runs the embedding and the LM head).")
     var coordinatorHoldsNothing = false
 
+    @Flag(help: "Send every activation in F32 (default: the attention fan's in the receiving product's Q8 form where that is exact).")
+    var f32Activations = false
+
     @Option(help: ArgumentHelp("Seconds to wait for a worker's reply before giving up on it.", valueName: "seconds"))
     var workerTimeout: Double = 30
 
@@ -95,6 +98,7 @@ struct ClusterOptions: ParsableArguments {
         o.cacheFormat = model.cacheFormat
         o.timeout = workerTimeout
         o.coordinatorHoldsBlocks = !coordinatorHoldsNothing
+        o.quantizedActivations = !f32Activations
         o.log = { CLI.writeStderr("headway: \($0)\n") }
         return o
     }

@@ -77,6 +77,21 @@ import Testing
         #expect(Self.close(local.latency.value, 0.08 + 3.52 + 0.64 + 4.16 + 0.88) && local.communication.value == 0)
     }
 
+    /// The same placement with the attention fan in Q8 blocks (1.125 bytes a value; the residual stays F32): input to
+    /// d1 8 × 1.125 = 9 B → 0.5 + 9/64 = 0.640625 s; group output 4 × 1.125 = 4.5 B → 0.5 + 4.5/64 = 0.5703125 s;
+    /// d1's phase 0.640625 + 0.88 + 0.5703125 = 2.0909375 s. Total 0.08 + 2.0909375 + 0.64 + 1.0 + 2.08 + 1.0 + 0.88
+    /// = 7.7709375 s; communication 1.2109375 + 2.0 s; network 9 + 4.5 + 32 + 32 = 77.5 B.
+    @Test func quantizedAttentionFan() throws {
+        let cluster = try Self.cluster()
+        var cm = DecodeCostModel(shape: Self.shape)
+        cm.fanActivationBytes = 36.0 / 32
+        #expect(cm.attentionInputBytes == 9 && cm.groupOutputBytes == 4.5 && cm.hiddenBytes == 32)
+        let e = cm.evaluate(Placement(devices: [0, 1, 0, 1]), on: cluster.nominalState, at: TokenPosition(promptLength: 9, generated: 0))
+        #expect(Self.close(e.latency.value, 7.7709375), "\(e.latency)")
+        #expect(Self.close(e.communication.value, 3.2109375), "\(e.communication)")
+        #expect(Self.close(e.networkBytes.value, 77.5), "\(e.networkBytes)")
+    }
+
     /// Prefill of 9 prompt tokens under the same placement: weights stream once, K/V read twice at the average
     /// context 5 (2 × 40 B), transfers carry 9 vectors: hidden 0.5 + 288/64 = 5.0 s, head outputs 0.5 + 144/64 = 2.75 s.
     /// embed 0.72 + attention max(1.76, 5.0 + 0.88 + 2.75) + projection 0.64 + hand-off 5.0 + FFN 2.08 + back 5.0

@@ -78,7 +78,7 @@ import Testing
         #expect(PlannerReport(planner: "k", runs: [run]).totalTime == .infinity)
     }
 
-    @Test func horizonIsTheTokensLeftAndMyopicIsOne() throws {
+    @Test func horizonIsTheTokensLeftCappedByTheChangeHistoryAndMyopicIsOne() throws {
         let planner = LocalSearchPlanner()
         let state = Self.schedule().state(at: 0)
         var r = PlanningRequest(costModel: Self.model, state: state, position: TokenPosition(promptLength: 64, generated: 0))
@@ -86,19 +86,29 @@ import Testing
         r.remainingTokens = 500
         #expect(planner.horizon(for: r) == 500)
         #expect(LocalSearchPlanner(horizonTokens: 50).horizon(for: r) == 50)
-        // History: 10 × the expected tokens between cluster changes caps it.
+        // History: 10 × the expected tokens between cluster changes caps it (`history: 0` lifts the cap).
         r.tokensPerChange = 20
         #expect(planner.horizon(for: r) == 200)
-        #expect(LocalSearchPlanner(useHistory: false).horizon(for: r) == 500)
+        #expect(LocalSearchPlanner(historyMultiple: nil).horizon(for: r) == 500)
         #expect(LocalSearchPlanner(historyMultiple: 1).horizon(for: r) == 20)
         r.tokensPerChange = 1
         #expect(planner.horizon(for: r) == 10)
+        let uncapped = try #require(try PlannerRegistry.planner(named: "headway", options: ["history": 0]) as? LocalSearchPlanner)
+        #expect(uncapped.horizon(for: r) == 500)
         #expect(LocalSearchPlanner(myopic: true).horizon(for: r) == 1)
         #expect(try PlannerRegistry.planner(named: "headway", options: ["myopic": 1]) is LocalSearchPlanner)
+        let earlier = try #require(try PlannerRegistry.planner(
+            named: "headway", options: ["forecast": 0, "margin": 0, "history": 1]) as? LocalSearchPlanner)
+        #expect(earlier.historyMultiple == 10 && !earlier.forecast && earlier.margin == 0)
+        let defaults = try #require(try PlannerRegistry.planner(named: "headway") as? LocalSearchPlanner)
+        #expect(defaults.historyMultiple == 10 && defaults.forecast && defaults.margin == LocalSearchPlanner.defaultMargin)
         #expect(throws: PlannerError.self) { try PlannerRegistry.planner(named: "headway", options: ["myopic": 2]) }
         #expect(throws: PlannerError.self) { try PlannerRegistry.planner(named: "headway", options: ["horizon_tokens": 0.5]) }
         #expect(throws: PlannerError.self) { try PlannerRegistry.planner(named: "headway", options: ["history_multiple": 0.5]) }
         #expect(throws: PlannerError.self) { try PlannerRegistry.planner(named: "headway", options: ["history": 3]) }
+        #expect(throws: PlannerError.self) { try PlannerRegistry.planner(named: "headway", options: ["forecast": 0.5]) }
+        #expect(throws: PlannerError.self) { try PlannerRegistry.planner(named: "headway", options: ["margin": 1]) }
+        #expect(throws: PlannerError.self) { try PlannerRegistry.planner(named: "headway", options: ["margin": -0.1]) }
     }
 
     /// Over many tokens a move that a one-token comparison rejects pays back: with the horizon the planner takes it

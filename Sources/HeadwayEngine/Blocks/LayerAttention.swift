@@ -40,11 +40,14 @@ public enum LayerAttention {
     ///   - x: residual stream, `n × modelDim`.
     ///   - out: head outputs: token `t`, block `i` at `out[t · outStride + i · groupDim ..< … + groupDim]`.
     ///   - views: room for `blocks.count` cache views.
+    ///   - quantizedInput: the normalized input already quantized (`Q8Rows`, `n × modelDim`), used in place of `x`'s
+    ///     RMSNorm and quantization (only for blocks that `takesQuantizedInput`); `x` is then not read.
     ///   - method: how a chunk of several tokens attends (the same numbers either way).
     public static func forward(
         blocks: UnsafeBufferPointer<AttentionBlock>, caches: UnsafeMutablePointer<KVCache>, _ x: UnsafePointer<Float>,
         tokens n: Int, out: UnsafeMutablePointer<Float>, outStride: Int, scratch: UnsafeMutablePointer<Float>,
-        views: UnsafeMutablePointer<KVCacheView>, pool: WorkerPool, method: Method = .chunk
+        views: UnsafeMutablePointer<KVCacheView>, pool: WorkerPool, quantizedInput: UnsafeRawPointer? = nil,
+        method: Method = .chunk
     ) {
         let count = blocks.count
         guard count > 0 else { return }
@@ -64,10 +67,12 @@ public enum LayerAttention {
         let scores = v + count * n * hd
         let partScratch = Self.partScratch(c, tokens: n, capacity: capacity)
         let xq = Q8Activations(carving: scores + pool.threads * partScratch, tokens: n, cols: d)
-        blocks[0].norm.withUnsafeBufferPointer { w in
-            for t in 0..<n { Kernels.rmsNorm(x + t * d, weight: w.baseAddress!, epsilon: c.rmsEpsilon, count: d, into: xn + t * d) }
+        if let quantizedInput {
+            for i in 0..<count { precondition(blocks[i].takesQuantizedInput, "L\(blocks[i].layer).head_\(blocks[i].group) needs the F32 input") }
+            Q8Rows.unpack(quantizedInput, into: xq)
+        } else {
+            normalizedInput(norm: blocks[0].norm, c, x, tokens: n, xn: xn, into: xq)
         }
-        Kernels.quantizeActivations(xn, into: xq)
         // Rows of block i: Q at [i·per, i·per + gd), K next (hd rows), V next (hd rows).
         let per = gd + 2 * hd
         let total = count * per

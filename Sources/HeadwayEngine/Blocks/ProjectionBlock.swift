@@ -22,12 +22,19 @@ public struct ProjectionBlock: Sendable {
     }
 
     /// `residual[t] += Wo · heads[t]` for `n` tokens, in place.
+    /// - Parameter quantizedHeads: the head outputs already quantized (`Q8Rows`, `n × queryDim`), used in place of
+    ///   quantizing `heads` (only when `takesQuantizedHeads`); `heads` is then not read.
     public func forward(
         heads: UnsafePointer<Float>, residual: UnsafeMutablePointer<Float>, tokens n: Int,
-        scratch: UnsafeMutablePointer<Float>, pool: WorkerPool
+        scratch: UnsafeMutablePointer<Float>, pool: WorkerPool, quantizedHeads: UnsafeRawPointer? = nil
     ) {
         let xq = Q8Activations(carving: scratch + n * configuration.modelDim, tokens: n, cols: configuration.queryDim)
-        Kernels.quantizeActivations(heads, into: xq)
+        if let quantizedHeads {
+            precondition(takesQuantizedHeads, "L\(layer).projection needs the F32 heads")
+            Q8Rows.unpack(quantizedHeads, into: xq)
+        } else {
+            Kernels.quantizeActivations(heads, into: xq)
+        }
         Kernels.matMulQ8(wo, heads, xq, n: n, scratch, pool: pool)
         Kernels.add(scratch, into: residual, count: n * configuration.modelDim)
     }

@@ -54,9 +54,12 @@ public enum ChurnStudy {
         public static var quick: Configuration { Configuration(tokens: 200, seeds: [1, 2, 3, 4]) }
     }
 
-    /// Every planner; headway also with the tokens left as its horizon (no history cap) and with the paper's myopic rule.
+    /// Every planner; headway also with its earlier rule (today's speeds taken to hold, no margin: `headway-no-forecast`;
+    /// the same over all the tokens left: `headway-remaining`) and with the paper's myopic rule.
     public static let planners: [PlannerSpec] = [
-        PlannerSpec(name: "headway"), PlannerSpec(name: "headway", label: "headway-remaining", options: ["history": 0]),
+        PlannerSpec(name: "headway"),
+        PlannerSpec(name: "headway", label: "headway-no-forecast", options: ["forecast": 0, "margin": 0]),
+        PlannerSpec(name: "headway", label: "headway-remaining", options: ["forecast": 0, "margin": 0, "history": 0]),
         PlannerSpec(name: "headway", label: "headway-myopic", options: ["myopic": 1]),
         PlannerSpec(name: "resource-aware"), PlannerSpec(name: "greedy"), PlannerSpec(name: "round-robin"),
         PlannerSpec(name: "static"), PlannerSpec(name: "edgeshard"), PlannerSpec(name: "galaxy"),

@@ -13,6 +13,7 @@ extension MediumScaleResult {
                 opt(p.commonTotalRatio) { String(format: "%.2fx", $0) }, opt(p.meanPrefill) { String(format: "%.0f", $0) }, String(format: "%.2f", p.peakMemoryGB),
                 String(format: "%.2f", p.meanPeakMemoryGB), "\(p.oomSteps)", "\(p.oomSeeds)/\(seeds.count)",
                 opt(p.meanFirstOOMToken) { String(format: "%.0f", $0) }, "\(p.migrations)",
+                String(format: "%.2f", p.migrationGBPerSeed), String(format: "%.2f", p.migrationDelay / Double(max(seeds.count, 1))),
             ]
         }
         let header = "medium-scale: \(model), \(devices) devices, prompt \(promptLength), \(tokens) tokens, "
@@ -20,7 +21,7 @@ extension MediumScaleResult {
             + " (\(String(format: "%.0f", runSeconds)) s to run)\n"
         return header + table(
             header: ["planner", "mean ms", "p95 ms", "vs first", "total s", "tokens", "common", "common s", "common vs first", "prefill s", "peak GiB", "mean peak GiB", "OOM steps", "OOM seeds",
-                     "first OOM", "migrations"],
+                     "first OOM", "migrations", "moved GB/seed", "migration s/seed"],
             rows: rows)
             + "mean/p95 over feasible steps; total = sum of feasible decode steps, mean over seeds (prefill apart); "
             + "tokens = feasible steps per seed; common = tokens both this planner and the first produced (per seed), "

@@ -20,6 +20,8 @@ public struct MediumScaleResult: Sendable, Codable {
         public var meanFirstOOMToken: Double?
         public var migrations: Int
         public var migrationDelay: Double
+        /// Migration bytes over links, summed over every step and seed, and divided by the seeds: GB (10^9) per seed.
+        public var migrationGBPerSeed: Double = 0
         /// Mean over seeds of the latency of every feasible decode step (OOM steps produce no token and add nothing),
         /// and the mean number of such steps: a total over fewer tokens is not comparable, see `commonTotalLatency`.
         public var totalLatency: Double
@@ -52,6 +54,7 @@ public struct MediumScaleResult: Sendable, Codable {
             case oomSeeds = "oom_seeds"
             case meanFirstOOMToken = "mean_first_oom_token"
             case migrationDelay = "migration_delay_s"
+            case migrationGBPerSeed = "migration_gb_per_seed"
             case totalLatency = "total_latency_s"
             case tokensProduced = "tokens_produced"
             case commonTokens = "common_tokens"
@@ -161,6 +164,7 @@ public struct MediumScaleResult: Sendable, Codable {
                 commonTokens: Double(commonCount) / k, commonTotalLatency: own / k, commonTotalRatio: ref > 0 ? own / ref : nil,
                 meanPrefill: prefill.count > 0 ? prefill.mean : nil, latencyCurve: curve, cumulativeLatencyCurve: cumulative,
                 peakMemoryCurveGB: memoryCurve, peakMemoryPerDeviceGB: perDevice.map { $0 / gib }, oomCurve: oomCurve)
+            results[label]?.migrationGBPerSeed = runs.reduce(0) { $0 + $1.records.reduce(0) { $0 + $1.migrationBytes } } / 1e9 / k
         }
         if let first = plannerOrder.first, let base = results[first]?.meanLatency {
             for label in plannerOrder {

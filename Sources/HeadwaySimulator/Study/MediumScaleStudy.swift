@@ -88,6 +88,14 @@ public enum MediumScaleStudy {
         for name in ["headway", "local-search"] where PlannerRegistry.names.contains(name) {
             specs.insert(PlannerSpec(name: name), at: 0)
         }
+        if PlannerRegistry.names.contains("headway") {
+            // Its earlier rule (today's speeds taken to hold over the horizon, no margin) and the paper's myopic rule,
+            // so the study shows what the re-planning rule does.
+            specs.insert(contentsOf: [
+                PlannerSpec(name: "headway", label: "headway-no-forecast", options: ["forecast": 0, "margin": 0]),
+                PlannerSpec(name: "headway", label: "headway-myopic", options: ["myopic": 1]),
+            ], at: 1)
+        }
         return specs
     }
 
