@@ -82,7 +82,7 @@ public final class Coordinator {
         self.remotes = remotes
         let c = model.configuration
         do {
-            var cm = DecodeCostModel(shape: try ModelShape(gguf: model.file), weightsPreloaded: true)
+            var cm = DecodeCostModel(shape: model.shape, weightsPreloaded: true)
             // The attention fan travels as Q8 blocks (`Q8Rows`) unless asked for F32.
             if options.quantizedActivations { cm.fanActivationBytes = Double(Q8Rows.blockBytes) / 32 }
             costModel = cm
@@ -93,11 +93,7 @@ public final class Coordinator {
         embedding = model.embeddingBlock()
         lmHead = model.lmHeadBlock()
         let n = local.maxTokens
-        func make(_ k: Int) -> UnsafeMutablePointer<Float> {
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: k)
-            p.initialize(repeating: 0, count: k)
-            return p
-        }
+        let make = UnsafeMutablePointer<Float>.zeroed
         normScratch = make(n * c.modelDim + Q8Activations.floatCount(tokens: n, cols: c.modelDim))
         quantizedHeads = c.queryDim % 32 == 0 ? [UInt8](repeating: 0, count: Q8Rows.byteCount(tokens: n, cols: c.queryDim)) : []
         attentionTakesQuantized = model.weights.layers.map { c.modelDim % 32 == 0 && $0.attentionTakesQuantizedInput }

@@ -57,11 +57,7 @@ public final class DeviceExecutor: @unchecked Sendable {
         }
         projection = (0..<c.layerCount).map { model.projectionBlock(layer: $0) }
         feedForward = (0..<c.layerCount).map { model.feedForwardBlock(layer: $0) }
-        do {
-            costModel = DecodeCostModel(shape: try ModelShape(gguf: model.file), weightsPreloaded: true)
-        } catch {
-            throw RuntimeError(.incompatible, "\(model.file.name): no model shape: \(error)")
-        }
+        costModel = DecodeCostModel(shape: model.shape, weightsPreloaded: true)
         info = WorkerInfo(name: name, threads: threads, memoryBytes: memoryBytes ?? Self.availableMemory(),
                           kernels: KernelSet.active.rawValue, modelFingerprint: model.fingerprint)
         workspace = ExecutorWorkspace(c, tokens: maxTokens, capacity: 1, threads: threads)

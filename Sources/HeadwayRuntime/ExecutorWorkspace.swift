@@ -10,11 +10,7 @@ final class ExecutorWorkspace {
 
     init(_ c: LlamaConfiguration, tokens n: Int, capacity: Int, threads: Int) {
         self.capacity = capacity
-        func make(_ count: Int) -> UnsafeMutablePointer<Float> {
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 16))
-            p.initialize(repeating: 0, count: max(count, 16))
-            return p
-        }
+        let make = UnsafeMutablePointer<Float>.zeroed
         x = make(n * c.modelDim)
         heads = make(n * c.queryDim)
         out = make(n * c.queryDim)

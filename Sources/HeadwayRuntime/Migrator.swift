@@ -149,7 +149,7 @@ extension Coordinator {
     /// come back in request order, so a switch of many blocks costs about one round trip per step, not one per block.
     private func bulkAll(_ requests: [(device: Int, message: Message)]) throws(RuntimeError) -> [Message] {
         var replies = [Message?](repeating: nil, count: requests.count)
-        for (i, r) in requests.enumerated() where r.device != 0 { try connection(r.device, bulk: true).send(r.message) }
+        for r in requests where r.device != 0 { try connection(r.device, bulk: true).send(r.message) }
         for (i, r) in requests.enumerated() where r.device == 0 { replies[i] = local.handle(r.message) }
         for (i, r) in requests.enumerated() where r.device != 0 {
             replies[i] = try connection(r.device, bulk: true).reply(timeout: options.timeout)

@@ -131,7 +131,7 @@ struct BenchCluster: ParsableCommand {
         let workers = try WorkerCluster(clusterOptions, model: modelOptions)
         defer { workers.shutdown() }
         let local = try DeviceExecutor(model: model, name: "coordinator", threads: modelOptions.threads, maxContext: modelOptions.context)
-        let layout = BlockLayout(shape: try ModelShape(gguf: model.file))
+        let layout = BlockLayout(shape: model.shape)
         var options = clusterOptions.coordinatorOptions(modelOptions)
         options.log = { _ in }
         let n = workers.remotes.count

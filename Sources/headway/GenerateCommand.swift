@@ -187,7 +187,7 @@ struct Generate: ParsableCommand {
         let local = try DeviceExecutor(model: model, name: "coordinator", threads: modelOptions.threads, maxContext: modelOptions.context)
         var options = clusterOptions.coordinatorOptions(modelOptions)
         options.fixedPlacement = ClusterOptions.placement(
-            clusterOptions.placement, layout: BlockLayout(shape: try ModelShape(gguf: model.file)), workers: workers.remotes.count)
+            clusterOptions.placement, layout: BlockLayout(shape: model.shape), workers: workers.remotes.count)
         let coordinator = try Coordinator(model: model, local: local, remotes: workers.remotes, options: options)
         let streaming = format == .text
         var generated = ""

@@ -161,11 +161,7 @@ private final class Workspace {
     init(residual r: Int, heads h: Int, scratch s: Int, logits l: Int, groups: Int) {
         cacheViews = .allocate(capacity: groups)
         cacheViews.initialize(repeating: KVCacheView.empty, count: groups)
-        func make(_ n: Int) -> UnsafeMutablePointer<Float> {
-            let p = UnsafeMutableRawPointer.allocate(byteCount: 4 * max(n, 16), alignment: 64).bindMemory(to: Float.self, capacity: n)
-            p.initialize(repeating: 0, count: n)
-            return p
-        }
+        let make = UnsafeMutablePointer<Float>.zeroed
         residual = make(r)
         heads = make(h)
         scratch = make(s)
