@@ -44,7 +44,7 @@ extension Coordinator {
                     jobs.append((job, 0))
                     let t0 = monotonicSeconds()
                     let r = local.handle(.run(run))
-                    try absorb(r, job: job, tokens: n, sent: t0)
+                    try absorb(r, job: job, tokens: n, sent: t0, quantized: quantizeHeads)
                 } else {
                     try failing(job.device) { () throws(RuntimeError) in try connection(job.device).send(.run(run)) }
                     jobs.append((job, monotonicSeconds()))
@@ -52,7 +52,7 @@ extension Coordinator {
             }
             for (job, sent) in jobs where job.device != 0 {
                 let r = try failing(job.device) { () throws(RuntimeError) in try connection(job.device).reply(timeout: options.timeout) }
-                try absorb(r, job: job, tokens: n, sent: sent)
+                try absorb(r, job: job, tokens: n, sent: sent, quantized: quantizeHeads)
             }
         }
         lmHead.forward(xBuffer + (n - 1) * c.modelDim, tokens: 1, logits: logits, scratch: scratch, pool: local.pool)
@@ -80,13 +80,17 @@ extension Coordinator {
     }
 
     /// Takes a job's reply into the residual stream or the heads, and updates the live measurements.
-    func absorb(_ reply: Message, job: Schedule.Job, tokens n: Int, sent: Double) throws(RuntimeError) {
+    /// - Parameter quantized: the round asked for head outputs as `Q8Rows` (every job of a round is asked alike).
+    func absorb(_ reply: Message, job: Schedule.Job, tokens n: Int, sent: Double, quantized: Bool) throws(RuntimeError) {
         let c = model.configuration
         guard case .result(let r) = reply else {
             if case .failure(let code, let text) = reply { throw RuntimeError(RuntimeError.Code(code), text) }
             throw RuntimeError(.badFrame, "\(infos[job.device].name) answered a job with something else")
         }
-        if job.emitsHeads, !r.quantized.isEmpty {
+        guard r.quantized.isEmpty || (quantized && job.emitsHeads) else {
+            throw RuntimeError(.badFrame, "\(infos[job.device].name) returned quantized values it was not asked for")
+        }
+        if job.emitsHeads, quantized {
             let per = c.groupDim / 32 * Q8Rows.blockBytes
             let rowBytes = c.queryDim / 32 * Q8Rows.blockBytes
             guard case .attention(_, let groups, _) = job.steps.last!, r.values.isEmpty, r.quantized.count == n * groups.count * per,
