@@ -78,6 +78,26 @@ static inline float hw_load_f16(const uint8_t *p) { uint16_t h; memcpy(&h, p, 2)
         (result) = (x) < -87.3f ? 0.0f : v_;                                                            \
     } while (0)
 
+/* The one-token-at-a-time matrix product: rows in tiles of 16, each tile applied to every token while it is in L1 (a
+ * prefill reads the weights once), one row after the other inside a tile (each row one sequential stream through
+ * memory, which the hardware prefetcher follows). DOT_Q4_1, DOT_Q4_0, DOT_Q8_0: a kernel set's row dot products. */
+#define HW_MATMUL_Q8_ROWS(DOT_Q4_1, DOT_Q4_0, DOT_Q8_0)                                                            \
+    do {                                                                                                         \
+        for (int t0_ = row_begin; t0_ < row_end; t0_ += 16) {                                                    \
+            int t1_ = t0_ + 16 < row_end ? t0_ + 16 : row_end;                                                   \
+            for (int t_ = 0; t_ < tokens; t_++) {                                                                \
+                const int8_t *q_ = qs + (size_t)t_ * 32 * blocks;                                                \
+                const float *s_ = scales + (size_t)t_ * blocks, *m_ = sums + (size_t)t_ * blocks;                \
+                float *o_ = out + (size_t)t_ * out_stride;                                                       \
+                switch (type) {                                                                                  \
+                case HW_Q4_1: for (int r_ = t0_; r_ < t1_; r_++) o_[r_] = DOT_Q4_1(w + r_ * row_bytes, q_, s_, m_, blocks); break; \
+                case HW_Q4_0: for (int r_ = t0_; r_ < t1_; r_++) o_[r_] = DOT_Q4_0(w + r_ * row_bytes, q_, s_, blocks); break; \
+                case HW_Q8_0: for (int r_ = t0_; r_ < t1_; r_++) o_[r_] = DOT_Q8_0(w + r_ * row_bytes, q_, s_, blocks); break; \
+                }                                                                                                \
+            }                                                                                                    \
+        }                                                                                                        \
+    } while (0)
+
 /* Batched Q4_1 × Q8_1 (prompt rows): the driver around a variant's tile function
  *   TILE(const uint8_t *const *rows (R rows), const int8_t *const *y (4 tokens), const float *sy,
  *        const float *my, int blocks, float (*o)[4])

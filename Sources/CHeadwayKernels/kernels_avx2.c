@@ -192,56 +192,7 @@ static void matmul_q8_avx2(hw_weight_type type, const uint8_t *w, size_t row_byt
     }
 }
 
-/* attend_rows' inner kernels in 256-bit intrinsics (the compiler's own vectorization of the generic loops transposes
- * with scatters and mixes vector widths). Same operations in the same order as the generic forms. */
-#define HW_HAS_KEYS8
-static inline void HW_FN(keys8_f16)(const uint16_t *rows, int nk, int hd, float *kt) {
-    const uint16_t *row[8];
-    for (int k = 0; k < 8; k++) row[k] = rows + (size_t)(k < nk ? k : nk - 1) * hd;
-    for (int d = 0; d < hd; d += 8) {
-        __m256 r[8];
-        for (int k = 0; k < 8; k++) r[k] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(row[k] + d)));
-        __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-        __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-        __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-        __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-        __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-        __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-        __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-        __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-        float *o = kt + 8 * d;
-        _mm256_storeu_ps(o + 0, _mm256_permute2f128_ps(u0, u4, 0x20));
-        _mm256_storeu_ps(o + 8, _mm256_permute2f128_ps(u1, u5, 0x20));
-        _mm256_storeu_ps(o + 16, _mm256_permute2f128_ps(u2, u6, 0x20));
-        _mm256_storeu_ps(o + 24, _mm256_permute2f128_ps(u3, u7, 0x20));
-        _mm256_storeu_ps(o + 32, _mm256_permute2f128_ps(u0, u4, 0x31));
-        _mm256_storeu_ps(o + 40, _mm256_permute2f128_ps(u1, u5, 0x31));
-        _mm256_storeu_ps(o + 48, _mm256_permute2f128_ps(u2, u6, 0x31));
-        _mm256_storeu_ps(o + 56, _mm256_permute2f128_ps(u3, u7, 0x31));
-    }
-}
-
-static inline void HW_FN(scores8_f16)(const float *kt, const float *const *q, int hd, float s[4][8]) {
-    __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
-    for (int l = 0; l < 16; l++) {
-        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-        for (int c = 0; c < hd; c += 16) {
-            __m256 k = _mm256_loadu_ps(kt + 8 * (c + l));
-            a0 = _mm256_fmadd_ps(k, _mm256_broadcast_ss(q[0] + c + l), a0);
-            a1 = _mm256_fmadd_ps(k, _mm256_broadcast_ss(q[1] + c + l), a1);
-            a2 = _mm256_fmadd_ps(k, _mm256_broadcast_ss(q[2] + c + l), a2);
-            a3 = _mm256_fmadd_ps(k, _mm256_broadcast_ss(q[3] + c + l), a3);
-        }
-        s0 = _mm256_add_ps(s0, a0);
-        s1 = _mm256_add_ps(s1, a1);
-        s2 = _mm256_add_ps(s2, a2);
-        s3 = _mm256_add_ps(s3, a3);
-    }
-    _mm256_storeu_ps(s[0], s0);
-    _mm256_storeu_ps(s[1], s1);
-    _mm256_storeu_ps(s[2], s2);
-    _mm256_storeu_ps(s[3], s3);
-}
+#include "attend_avx.inc"
 
 #include "generic.inc"
 

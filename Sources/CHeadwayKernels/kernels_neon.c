@@ -97,19 +97,7 @@ static void matmul_q8_neon(hw_weight_type type, const uint8_t *w, size_t row_byt
         matmul_q4_1_tokens_generic_neon(w, row_bytes, row_begin, row_end, blocks, tokens, qs, scales, sums, out, out_stride);
         return;
     }
-    for (int t0 = row_begin; t0 < row_end; t0 += 16) {
-        int t1 = t0 + 16 < row_end ? t0 + 16 : row_end;
-        for (int t = 0; t < tokens; t++) {
-            const int8_t *q = qs + (size_t)t * 32 * blocks;
-            const float *s = scales + (size_t)t * blocks, *m = sums + (size_t)t * blocks;
-            float *o = out + (size_t)t * out_stride;
-            switch (type) {
-            case HW_Q4_1: for (int r = t0; r < t1; r++) o[r] = dot_q4_1_neon(w + r * row_bytes, q, s, m, blocks); break;
-            case HW_Q4_0: for (int r = t0; r < t1; r++) o[r] = dot_q4_0_neon(w + r * row_bytes, q, s, blocks); break;
-            case HW_Q8_0: for (int r = t0; r < t1; r++) o[r] = dot_q8_0_neon(w + r * row_bytes, q, s, blocks); break;
-            }
-        }
-    }
+    HW_MATMUL_Q8_ROWS(dot_q4_1_neon, dot_q4_0_neon, dot_q8_0_neon);
 }
 
 #include "generic.inc"
