@@ -32,61 +32,7 @@ static inline __m256 dot_us_avx512_vnni(__m256i u, __m256i s) {
     return _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s));
 }
 
-static inline __m256 dot_ss_avx512_vnni(__m256i x, __m256i y) {
-    return dot_us_avx512_vnni(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x));
-}
-
-/* The 16 packed bytes broadcast to both halves, the upper half shifted right by 4, masked to nibbles. */
-static inline __m256i nibbles_avx512_vnni(const uint8_t *p) {
-    __m256i both = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)p));
-    return _mm256_and_si256(_mm256_srlv_epi64(both, _mm256_set_epi64x(4, 4, 0, 0)), _mm256_set1_epi8(0x0F));
-}
-
-static inline float hsum_avx512_vnni(__m256 v) {
-    float a[8];
-    _mm256_storeu_ps(a, v);
-    return hw_hsum8(a);
-}
-
-static inline __m256i act_avx512_vnni(const int8_t *q, int b) { return _mm256_loadu_si256((const __m256i *)(q + 32 * b)); }
-
-static inline float dot_q4_1_avx512_vnni(const uint8_t *row, const int8_t *q, const float *s, const float *m, int blocks) {
-    __m256 acc = _mm256_setzero_ps();
-    /* Lane 1 accumulates m · Σy in block order, like the scalar sum of the other kernels (lane 0: d · s_y). */
-    __m128 mm = _mm_setzero_ps();
-    for (int b = 0; b < blocks; b++) {
-        const uint8_t *p = row + 20 * b;
-        int32_t dm_bits;
-        memcpy(&dm_bits, p, 4);
-        __m128 dm = _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(dm_bits)), _mm_setr_ps(s[b], m[b], 0, 0));
-        acc = _mm256_fmadd_ps(_mm256_broadcastss_ps(dm), dot_us_avx512_vnni(nibbles_avx512_vnni(p + 4), act_avx512_vnni(q, b)), acc);
-        mm = _mm_add_ps(mm, dm);
-    }
-    float lanes[4];
-    _mm_storeu_ps(lanes, mm);
-    return hsum_avx512_vnni(acc) + lanes[1];
-}
-
-static inline float dot_q4_0_avx512_vnni(const uint8_t *row, const int8_t *q, const float *s, int blocks) {
-    __m256 acc = _mm256_setzero_ps();
-    const __m256i eight = _mm256_set1_epi8(8);
-    for (int b = 0; b < blocks; b++) {
-        const uint8_t *p = row + 18 * b;
-        __m256i w = _mm256_sub_epi8(nibbles_avx512_vnni(p + 2), eight);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(hw_h2f_avx512_vnni(*(const uint16_t *)p) * s[b]), dot_ss_avx512_vnni(w, act_avx512_vnni(q, b)), acc);
-    }
-    return hsum_avx512_vnni(acc);
-}
-
-static inline float dot_q8_0_avx512_vnni(const uint8_t *row, const int8_t *q, const float *s, int blocks) {
-    __m256 acc = _mm256_setzero_ps();
-    for (int b = 0; b < blocks; b++) {
-        const uint8_t *p = row + 34 * b;
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(hw_h2f_avx512_vnni(*(const uint16_t *)p) * s[b]),
-                              dot_ss_avx512_vnni(_mm256_loadu_si256((const __m256i *)(p + 2)), act_avx512_vnni(q, b)), acc);
-    }
-    return hsum_avx512_vnni(acc);
-}
+#include "rows_avx.inc"
 
 /* Prompt rows: a tile of 4 weight rows × 4 tokens (16 accumulators, in the 32 vector registers AVX-512 VL gives),
  * each row's nibbles unpacked once per block for the 4 tokens and each token's activations loaded once for the 4
@@ -131,8 +77,6 @@ static __attribute__((noinline)) void matmul_q4_1_tokens_avx512_vnni(const uint8
     HW_Q4_1_TILED_BODY(q4_1_tile_avx512_vnni, 4);
 }
 
-/* One row after the other: each row is one sequential stream through memory, which the hardware prefetcher
- * follows (interleaving rows measured slower in decode, which streams the weights from DRAM). */
 static void matmul_q8_avx512_vnni(hw_weight_type type, const uint8_t *w, size_t row_bytes, int row_begin, int row_end,
                            int blocks, int tokens, const int8_t *qs, const float *scales, const float *sums, float *out,
                            size_t out_stride) {
