@@ -1,5 +1,6 @@
 /* AVX-512 VNNI kernels (x86-64: Intel Cascade Lake / Ice Lake and later, AMD Zen 4 and later): vpdpbusd does
- * vpmaddubsw + vpmaddwd in one instruction on 256-bit vectors (AVX-512 VL). Products of 8-bit values are exact and no
+ * vpmaddubsw + vpmaddwd in one instruction on 256-bit vectors (AVX-512 VL), for the Q4_1 products (the signed Q8_0
+ * ones measured faster with the two instructions, see rows_avx.inc). Products of 8-bit values are exact and no
  * pair sum reaches vpmaddubsw's Int16 bound, so the Int32 lanes, and with the same FMA order the results, equal the
  * AVX2 kernels'. Compiled for that instruction set function by function; the rest of the program stays at the
  * baseline. */
