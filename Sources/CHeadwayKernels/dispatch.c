@@ -9,10 +9,10 @@
 #include <cpuid.h>
 #endif
 
-static const char *const set_names[HW_KERNEL_SET_COUNT] = {"portable", "avx2", "avx512-vnni", "neon"};
+static const char *const set_names[HW_KERNEL_SET_COUNT] = {"portable", "avx2", "avx512-vnni", "neon", "sse4"};
 
 typedef struct {
-    int avx2, fma, f16c, avx512f, avx512bw, avx512dq, avx512vl, avx512vnni;
+    int ssse3, sse41, avx2, fma, f16c, avx512f, avx512bw, avx512dq, avx512vl, avx512vnni;
     char text[160];
 } cpu_features;
 
@@ -23,6 +23,8 @@ static cpu_features detect(void) {
     unsigned a, b, c, d;
     if (__get_cpuid(1, &a, &b, &c, &d)) {
         int osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
+        f.ssse3 = (c >> 9) & 1;
+        f.sse41 = (c >> 19) & 1;
         f.fma = (c >> 12) & 1;
         f.f16c = (c >> 29) & 1;
         unsigned long long xcr0 = 0;
@@ -43,9 +45,11 @@ static cpu_features detect(void) {
             f.avx512vnni = zmm && ((c >> 11) & 1);
         }
     }
-    const char *names[] = {"avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512_vnni"};
-    int values[] = {f.avx2, f.fma, f.f16c, f.avx512f, f.avx512bw, f.avx512dq, f.avx512vl, f.avx512vnni};
-    for (int i = 0; i < 8; i++) {
+    const char *names[] = {"ssse3", "sse4.1", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512dq", "avx512vl",
+                           "avx512_vnni"};
+    int values[] = {f.ssse3, f.sse41, f.avx2, f.fma, f.f16c, f.avx512f, f.avx512bw, f.avx512dq, f.avx512vl,
+                    f.avx512vnni};
+    for (int i = 0; i < 10; i++) {
         if (!values[i]) continue;
         if (f.text[0]) strcat(f.text, " ");
         strcat(f.text, names[i]);
@@ -67,6 +71,7 @@ const hw_kernels *hw_kernels_table(hw_kernel_set set) {
     switch (set) {
     case HW_KERNELS_PORTABLE: return &hw_kernels_portable;
 #if defined(__x86_64__)
+    case HW_KERNELS_SSE4: return features.ssse3 && features.sse41 ? &hw_kernels_sse4 : NULL;
     case HW_KERNELS_AVX2:
         return features.avx2 && features.fma && features.f16c ? &hw_kernels_avx2 : NULL;
     case HW_KERNELS_AVX512_VNNI:
@@ -83,8 +88,8 @@ const hw_kernels *hw_kernels_table(hw_kernel_set set) {
 }
 
 hw_kernel_set hw_kernels_best(void) {
-    static const hw_kernel_set order[] = {HW_KERNELS_AVX512_VNNI, HW_KERNELS_NEON, HW_KERNELS_AVX2};
-    for (int i = 0; i < 3; i++)
+    static const hw_kernel_set order[] = {HW_KERNELS_AVX512_VNNI, HW_KERNELS_NEON, HW_KERNELS_AVX2, HW_KERNELS_SSE4};
+    for (int i = 0; i < 4; i++)
         if (hw_kernels_table(order[i])) return order[i];
     return HW_KERNELS_PORTABLE;
 }

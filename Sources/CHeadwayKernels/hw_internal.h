@@ -148,6 +148,7 @@ static inline float hw_load_f16(const uint8_t *p) { uint16_t h; memcpy(&h, p, 2)
 /* The tables of each variant (defined in its file when the build has it). */
 extern const hw_kernels hw_kernels_portable;
 #if defined(__x86_64__) || defined(_M_X64)
+extern const hw_kernels hw_kernels_sse4;
 extern const hw_kernels hw_kernels_avx2;
 extern const hw_kernels hw_kernels_avx512_vnni;
 #endif

@@ -24,7 +24,7 @@ struct ModelOptions: ParsableArguments {
     var kvCache: String = KVCacheFormat.standard.description
 
     @Option(help: ArgumentHelp(
-        "Kernel set: avx512-vnni, avx2, portable or neon (default: $HEADWAY_KERNELS if set, else the best this CPU runs).",
+        "Kernel set: avx512-vnni, avx2, sse4, portable or neon (default: $HEADWAY_KERNELS if set, else the best this CPU runs).",
         valueName: "set"))
     var kernels: String?
 

@@ -19,6 +19,7 @@
 const hw_kernels *a_hw_kernels_table(hw_kernel_set set);
 const hw_kernels *b_hw_kernels_table(hw_kernel_set set);
 int a_hw_kernels_parse(const char *name);
+int b_hw_kernels_parse(const char *name);
 
 static uint64_t rng = 1;
 static uint32_t next_u32(void) {
@@ -39,7 +40,7 @@ int main(int argc, char **argv) {
     const char *name_a = argc > 1 ? argv[1] : "avx2", *name_b = argc > 2 ? argv[2] : name_a;
     int calls = argc > 3 ? atoi(argv[3]) : 101;
     if (calls < 1) calls = 1;
-    int set_a = a_hw_kernels_parse(name_a), set_b = a_hw_kernels_parse(name_b);
+    int set_a = a_hw_kernels_parse(name_a), set_b = b_hw_kernels_parse(name_b);
     const hw_kernels *ka = set_a < 0 ? NULL : a_hw_kernels_table((hw_kernel_set)set_a);
     const hw_kernels *kb = set_b < 0 ? NULL : b_hw_kernels_table((hw_kernel_set)set_b);
     if (!ka || !kb) {

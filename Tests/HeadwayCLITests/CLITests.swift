@@ -222,7 +222,7 @@ import Testing
     /// The same greedy tokens with every kernel set this CPU runs (chosen by --kernels, or by HEADWAY_KERNELS): with
     /// the flag, all 128 tokens of llama.cpp's reference run (its text), with the variable the first 10. A set the CPU
     /// lacks is refused with `unsupported-cpu`, never run. The portable set runs everywhere.
-    @Test(.enabled(if: TestModel.isEnabled), arguments: ["portable", "avx2", "avx512-vnni", "neon"], [false, true])
+    @Test(.enabled(if: TestModel.isEnabled), arguments: ["portable", "sse4", "avx2", "avx512-vnni", "neon"], [false, true])
     func everyKernelSetGivesLlamaCppGreedyTokens(kernels: String, throughEnvironment: Bool) throws {
         let fixture = try JSONSerialization.jsonObject(
             with: Data(contentsOf: TestModel.fixture("smollm2/llamacpp-reference.json"))) as! [String: Any]

@@ -3,10 +3,11 @@
  *
  * Each kernel set is a table of function pointers. `hw_kernels_active()` returns the set in use: at load (a
  * constructor) the best set this CPU supports, or the one named by the environment variable HEADWAY_KERNELS
- * ("avx512-vnni", "avx2", "portable", "neon") when this CPU supports it. `hw_kernels_use()` switches before use.
+ * ("avx512-vnni", "avx2", "sse4", "portable", "neon") when this CPU supports it. `hw_kernels_use()` switches before use.
  *
  * Sets: portable (plain C, the reference the others are tested against; built for the baseline ISA: SSE2 on
- * x86-64, NEON on arm64), avx2 (AVX2 + FMA + F16C), avx512-vnni (AVX-512 F/BW/VL + VNNI), neon (arm64).
+ * x86-64, NEON on arm64), sse4 (SSSE3 + SSE4.1, x86-64 without AVX2), avx2 (AVX2 + FMA + F16C), avx512-vnni
+ * (AVX-512 F/BW/VL + VNNI), neon (arm64).
  * All sets accumulate the quantized dot products in the same lane layout (8 lanes of 4 consecutive products, one
  * fused multiply-add per block, GGML's horizontal-sum order), so they agree with each other to the last bit in
  * nearly every row; the portable set emulates the fused multiply-add in double precision where the CPU has none.
@@ -26,9 +27,10 @@ typedef enum {
     HW_KERNELS_AVX2 = 1,
     HW_KERNELS_AVX512_VNNI = 2,
     HW_KERNELS_NEON = 3,
+    HW_KERNELS_SSE4 = 4,
 } hw_kernel_set;
 
-enum { HW_KERNEL_SET_COUNT = 4 };
+enum { HW_KERNEL_SET_COUNT = 5 };
 
 /* Quantized weight types of `matmul_q8` (GGML block layouts, 32 weights per block). */
 typedef enum { HW_Q4_0 = 0, HW_Q4_1 = 1, HW_Q8_0 = 2 } hw_weight_type;
@@ -100,7 +102,7 @@ const hw_kernels *hw_kernels_active(void);
 /* Switches to `set` (before the kernels are in use; supersedes HEADWAY_KERNELS). Returns 0, or -1 when this CPU
  * cannot run it. */
 int hw_kernels_use(hw_kernel_set set);
-/* The set's name ("portable", "avx2", "avx512-vnni", "neon"). */
+/* The set's name ("portable", "avx2", "avx512-vnni", "neon", "sse4"). */
 const char *hw_kernels_name(hw_kernel_set set);
 /* Parses a name; returns -1 for an unknown name. */
 int hw_kernels_parse(const char *name);

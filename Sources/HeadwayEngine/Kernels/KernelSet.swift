@@ -6,6 +6,9 @@ import CHeadwayKernels
 public enum KernelSet: String, Sendable, CaseIterable, CustomStringConvertible {
     /// Plain C for the baseline instruction set (x86-64 SSE2, arm64 NEON): runs everywhere.
     case portable
+    /// SSSE3 + SSE4.1 (x86-64 without AVX2: Intel Atom / Celeron / Pentium Silver, Core 2 to Ivy Bridge, AMD Jaguar
+    /// and Bulldozer).
+    case sse4
     /// AVX2 + FMA + F16C (x86-64 since Intel Haswell and AMD Zen).
     case avx2
     /// AVX-512 F/BW/DQ/VL + VNNI (Intel Cascade Lake / Ice Lake and later, AMD Zen 4 and later).
@@ -21,6 +24,7 @@ public enum KernelSet: String, Sendable, CaseIterable, CustomStringConvertible {
     var cValue: hw_kernel_set {
         switch self {
         case .portable: HW_KERNELS_PORTABLE
+        case .sse4: HW_KERNELS_SSE4
         case .avx2: HW_KERNELS_AVX2
         case .avx512VNNI: HW_KERNELS_AVX512_VNNI
         case .neon: HW_KERNELS_NEON
@@ -43,7 +47,7 @@ public enum KernelSet: String, Sendable, CaseIterable, CustomStringConvertible {
     /// The set in use.
     public static var active: KernelSet { KernelSet(hw_kernels_active().pointee.set) }
 
-    /// Parses a set's name ("portable", "avx2", "avx512-vnni", "neon").
+    /// Parses a set's name ("portable", "sse4", "avx2", "avx512-vnni", "neon").
     public static func named(_ name: String) throws(EngineError) -> KernelSet {
         guard let set = KernelSet(rawValue: name) else {
             throw EngineError(.invalidArgument,
