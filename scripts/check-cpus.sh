@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Proves by running that one x86-64 build of `headway` runs on CPUs without AVX-512 and without AVX, and picks the
-# right kernels there (issue 10, part 1). Needs Debian's qemu-user (qemu-x86_64 7.2 emulates AVX2 but no AVX-512) and
+# Proves by running that one x86-64 build of `headway` runs on CPUs without AVX-512, without AVX and without SSSE3,
+# and picks the right kernels there (issue 10, part 1). Needs Debian's qemu-user (qemu-x86_64 7.2 emulates AVX2 but no AVX-512) and
 # the release binary (`swift build -c release --product headway`; `swift test -c release` builds it too).
 #
 #   1. Static: no AVX/AVX-512 (VEX/EVEX) instruction outside the dispatched kernel functions (*_avx2, *_avx512_vnni).
 #   2. The C kernel agreement test (Tests/CKernels/agreement.c) on this CPU (every set it runs) and under
-#      `qemu-x86_64 -cpu Haswell-v4` (AVX2 set on a CPU without AVX-512).
-#   3. Under `qemu-x86_64 -cpu Haswell-v4` (AVX2 + FMA + F16C, no AVX-512) and `-cpu Nehalem` (SSE4.2, no AVX):
-#      `headway simulate` exits 0, and a short greedy `headway generate --format json` reports the expected kernel
-#      set (avx2, portable) and gives the llama.cpp fixture's first tokens.
+#      `qemu-x86_64 -cpu Haswell-v4` (AVX2 set on a CPU without AVX-512) and `-cpu Nehalem` (sse4 set, no AVX).
+#   3. Under `qemu-x86_64 -cpu Haswell-v4` (AVX2 + FMA + F16C, no AVX-512), `-cpu Nehalem` (SSE4.2, no AVX) and
+#      `-cpu qemu64` (the x86-64 baseline: SSE2 and SSE3, no SSSE3): `headway simulate` exits 0, and a short greedy
+#      `headway generate --format json` reports the expected kernel set (avx2, sse4, portable) and gives the
+#      llama.cpp fixture's first tokens.
 # Usage: scripts/check-cpus.sh [BINARY]   (default .build/release/headway). Exit status 0 when all hold.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -50,15 +51,17 @@ cc_bin="$(command -v clang || command -v cc)"
     Tests/CKernels/agreement.c -lm -o "$tmp/agreement"
 if "$tmp/agreement" >"$tmp/agree.txt"; then echo "ok: kernel agreement on this CPU: $(tail -1 "$tmp/agree.txt")"
 else cat "$tmp/agree.txt" >&2; fail=1; fi
-if qemu-x86_64 -cpu Haswell-v4 "$tmp/agreement" >"$tmp/agree-haswell.txt" 2>/dev/null; then
-    echo "ok: kernel agreement under qemu Haswell-v4: $(tail -1 "$tmp/agree-haswell.txt")"
-else cat "$tmp/agree-haswell.txt" >&2; fail=1; fi
+for cpu in Haswell-v4 Nehalem; do
+    if qemu-x86_64 -cpu "$cpu" "$tmp/agreement" >"$tmp/agree-$cpu.txt" 2>/dev/null; then
+        echo "ok: kernel agreement under qemu $cpu: $(tail -1 "$tmp/agree-$cpu.txt")"
+    else cat "$tmp/agree-$cpu.txt" >&2; fail=1; fi
+done
 
 # 3. The binary on emulated CPUs.
 expected="$(python3 -c "import json,sys; c=json.load(open(sys.argv[1]))['cases'][0]; print(c['prompt']); print(' '.join(map(str, c['greedy_first_10'][:int(sys.argv[2])])))" "$fixture" "$tokens")"
 prompt="$(sed -n 1p <<<"$expected")"
 want="$(sed -n 2p <<<"$expected")"
-for spec in "Haswell-v4 avx2" "Nehalem portable"; do
+for spec in "Haswell-v4 avx2" "Nehalem sse4" "qemu64 portable"; do
     read -r cpu set <<<"$spec"
     if qemu-x86_64 -cpu "$cpu" "$bin" simulate >"$tmp/sim.txt" 2>"$tmp/sim.err"; then
         echo "ok: qemu -cpu $cpu: headway simulate exits 0"

@@ -4,7 +4,8 @@
  * of the AVX2 lane layout); everything else is the generic C, vectorized by the compiler for SSE4.1. These CPUs
  * have no fused multiply-add and no F16 instructions: the FMA is emulated in double precision as in the portable set
  * (a · b is exact in double; the same formula, so the same results as the portable set) and F16 is converted in
- * software. Compiled for that instruction set function by function; the rest of the program stays at the baseline. */
+ * software (hw_h2f_bits, whose branches predict well on weight scales; a branch-free form measured slower).
+ * Compiled for that instruction set function by function; the rest of the program stays at the baseline. */
 #include "hw_internal.h"
 
 #if defined(__x86_64__)
@@ -40,16 +41,18 @@ static inline __m128i lanes_ss_sse4(__m128i x, __m128i y) {
 }
 
 /* A block's 8 lanes (lo: elements 0-15, hi: 16-31) into the 8-lane accumulator: acc = d · lane + acc, each lane
- * rounded once from double as HW_FMA does (lanes are below 2^24, exact as floats). */
+ * rounded once from double as HW_FMA does (a lane is an integer below 2^24: the same double as its float). */
+static inline __m128 fma4_sse4(__m128d d, __m128i lanes, __m128 acc) {
+    __m128d a0 = _mm_add_pd(_mm_mul_pd(d, _mm_cvtepi32_pd(lanes)), _mm_cvtps_pd(acc));
+    __m128d a1 = _mm_add_pd(_mm_mul_pd(d, _mm_cvtepi32_pd(_mm_shuffle_epi32(lanes, 0xEE))),
+                            _mm_cvtps_pd(_mm_movehl_ps(acc, acc)));
+    return _mm_movelh_ps(_mm_cvtpd_ps(a0), _mm_cvtpd_ps(a1));
+}
+
 static inline void fma8_sse4(float d, __m128i lo, __m128i hi, __m128 *acc_lo, __m128 *acc_hi) {
     __m128d dd = _mm_set1_pd((double)d);
-    __m128 l = _mm_cvtepi32_ps(lo), h = _mm_cvtepi32_ps(hi), al = *acc_lo, ah = *acc_hi;
-    __m128d l0 = _mm_add_pd(_mm_mul_pd(dd, _mm_cvtps_pd(l)), _mm_cvtps_pd(al));
-    __m128d l1 = _mm_add_pd(_mm_mul_pd(dd, _mm_cvtps_pd(_mm_movehl_ps(l, l))), _mm_cvtps_pd(_mm_movehl_ps(al, al)));
-    __m128d h0 = _mm_add_pd(_mm_mul_pd(dd, _mm_cvtps_pd(h)), _mm_cvtps_pd(ah));
-    __m128d h1 = _mm_add_pd(_mm_mul_pd(dd, _mm_cvtps_pd(_mm_movehl_ps(h, h))), _mm_cvtps_pd(_mm_movehl_ps(ah, ah)));
-    *acc_lo = _mm_movelh_ps(_mm_cvtpd_ps(l0), _mm_cvtpd_ps(l1));
-    *acc_hi = _mm_movelh_ps(_mm_cvtpd_ps(h0), _mm_cvtpd_ps(h1));
+    *acc_lo = fma4_sse4(dd, lo, *acc_lo);
+    *acc_hi = fma4_sse4(dd, hi, *acc_hi);
 }
 
 static inline float hsum_sse4(__m128 lo, __m128 hi) {

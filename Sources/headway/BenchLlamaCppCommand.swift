@@ -13,8 +13,9 @@ struct BenchLlamaCpp: ParsableCommand {
             Tests as llama-bench names them: tgN decodes N tokens one by one from an empty context, ppN processes an \
             N-token prompt in one batch. Each measured run of llama-bench (`-r 1`, after its own warm-up) is followed \
             by one of ours on the same test; the median of --runs is reported. Both use an F16 K/V cache \
-            (llama-bench's default) whatever --kv-cache says. llama-bench is looked up as \
-            DIR/avx2/bin/llama-bench and DIR/native/bin/llama-bench (scripts/build-llamacpp.sh).
+            (llama-bench's default) whatever --kv-cache says. A pair's llama.cpp build THEIRS is \
+            DIR/THEIRS/bin/llama-bench: native, avx2 and (for --pairs sse4:sse4, CPUs without AVX) sse4 \
+            (scripts/build-llamacpp.sh native|avx2|sse4).
             """)
 
     @OptionGroup var modelOptions: ModelOptions
