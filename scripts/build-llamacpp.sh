@@ -5,14 +5,15 @@
 # Two builds, each with the same three tools at stable paths:
 #   .llamacpp/native/bin/{llama-bench,llama-server,rpc-server}   -DGGML_NATIVE=ON  (every ISA extension of this host)
 #   .llamacpp/avx2/bin/{llama-bench,llama-server,rpc-server}     -DGGML_NATIVE=OFF, AVX + AVX2 + FMA + F16C, no AVX-512
-# and, on request, a third one for CPUs without AVX (the reference of our sse4 kernel set), llama-bench and rpc-server:
+# and, on request, two for older CPUs (llama-bench and rpc-server): the references of our sse4 and portable kernel sets
 #   .llamacpp/sse4/bin/{llama-bench,rpc-server}                  -DGGML_NATIVE=OFF, SSE4.2 (with SSSE3), no AVX
+#   .llamacpp/baseline/bin/{llama-bench,rpc-server}              -DGGML_NATIVE=OFF, no x86 extension (SSE2 baseline)
 # `rpc-server` is a link to the RPC server target whichever name this llama.cpp version gives it (`rpc-server` or
 # `ggml-rpc-server`). The llama.cpp version is the one in .llamacpp/VERSION (llama-cpp-python's version, and the
 # vendored commit if the package records it).
 #
-# Usage: scripts/build-llamacpp.sh [native|avx2|sse4|all]     (default: all = native and avx2). Re-running skips
-# finished builds.
+# Usage: scripts/build-llamacpp.sh [native|avx2|sse4|baseline|all]     (default: all = native and avx2). Re-running
+# skips finished builds.
 # Needs: a C/C++ compiler (gcc/g++), python3 with pip. Installs the `cmake`, `ninja` and `scikit-build-core` wheels
 # (the last one only lets pip read the source package's metadata) into .llamacpp/tools.
 # Takes ~10-20 minutes per build on 2 cores. Set JOBS to change the build parallelism (default: nproc).
@@ -82,21 +83,24 @@ avx2_flags=(-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_
 sse4_flags=(-DGGML_NATIVE=OFF -DGGML_SSE42=ON -DGGML_AVX=OFF -DGGML_AVX2=OFF -DGGML_FMA=OFF -DGGML_F16C=OFF
     -DGGML_BMI2=OFF -DGGML_AVX512=OFF -DGGML_AVX512_VBMI=OFF -DGGML_AVX512_VNNI=OFF -DGGML_AVX512_BF16=OFF
     -DGGML_AVX_VNNI=OFF -DGGML_RPC=ON)
+baseline_flags=("${sse4_flags[@]/-DGGML_SSE42=ON/-DGGML_SSE42=OFF}")
 case "$which_builds" in
     native) builds=(native) ;;
     avx2) builds=(avx2) ;;
     sse4) builds=(sse4) ;;
+    baseline) builds=(baseline) ;;
     all) builds=(native avx2) ;;
-    *) echo "usage: $0 [native|avx2|sse4|all]" >&2; exit 2 ;;
+    *) echo "usage: $0 [native|avx2|sse4|baseline|all]" >&2; exit 2 ;;
 esac
 for b in "${builds[@]}"; do
     case "$b" in
         native) configure native "${native_flags[@]}" ;;
         avx2) configure avx2 "${avx2_flags[@]}" ;;
         sse4) configure sse4 "${sse4_flags[@]}" ;;
+        baseline) configure baseline "${baseline_flags[@]}" ;;
     esac
 done
-# The benchmark first for every build, the server (the slowest to compile) last; the sse4 build has no server.
+# The benchmark first for every build, the server (the slowest to compile) last; the older CPUs' builds have none.
 for b in "${builds[@]}"; do build "$b" llama-bench rpc-server; done
-for b in "${builds[@]}"; do [ "$b" = sse4 ] || build "$b" llama-server; done
+for b in "${builds[@]}"; do case "$b" in native|avx2) build "$b" llama-server ;; esac; done
 ls -l "$out"/*/bin/ 2>/dev/null | sed 's/^/  /' >&2
