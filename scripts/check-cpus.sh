@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Proves by running that one x86-64 build of `headway` runs on CPUs without AVX-512, without AVX and without SSSE3,
-# and picks the right kernels there (issue 10, part 1). Needs Debian's qemu-user (qemu-x86_64 7.2 emulates AVX2 but no AVX-512) and
-# the release binary (`swift build -c release --product headway`; `swift test -c release` builds it too).
+# and picks the right kernels there (issue 10, part 1). Needs Debian's qemu-user (qemu-x86_64 7.2 emulates AVX2 but
+# no AVX-512) and the release binary (`swift build -c release --product headway`; `swift test -c release` builds it too).
 #
 #   1. Static: no AVX/AVX-512 (VEX/EVEX) instruction outside the dispatched kernel functions (*_avx2, *_avx512_vnni).
 #   2. The C kernel agreement test (Tests/CKernels/agreement.c) on this CPU (every set it runs) and under

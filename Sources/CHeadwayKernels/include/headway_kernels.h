@@ -3,14 +3,16 @@
  *
  * Each kernel set is a table of function pointers. `hw_kernels_active()` returns the set in use: at load (a
  * constructor) the best set this CPU supports, or the one named by the environment variable HEADWAY_KERNELS
- * ("avx512-vnni", "avx2", "sse4", "portable", "neon") when this CPU supports it. `hw_kernels_use()` switches before use.
+ * ("avx512-vnni", "avx2", "sse4", "portable", "neon") when this CPU supports it. `hw_kernels_use()` switches before
+ * use.
  *
  * Sets: portable (plain C, the reference the others are tested against; built for the baseline ISA: SSE2 on
  * x86-64, NEON on arm64), sse4 (SSSE3 + SSE4.1, x86-64 without AVX2), avx2 (AVX2 + FMA + F16C), avx512-vnni
  * (AVX-512 F/BW/VL + VNNI), neon (arm64).
  * All sets accumulate the quantized dot products in the same lane layout (8 lanes of 4 consecutive products, one
  * fused multiply-add per block, GGML's horizontal-sum order), so they agree with each other to the last bit in
- * nearly every row; the portable set emulates the fused multiply-add in double precision where the CPU has none.
+ * nearly every row; the portable and sse4 sets emulate the fused multiply-add in double precision where the CPU has
+ * none.
  */
 #ifndef HEADWAY_KERNELS_H
 #define HEADWAY_KERNELS_H
