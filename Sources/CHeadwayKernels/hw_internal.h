@@ -98,6 +98,17 @@ static inline float hw_load_f16(const uint8_t *p) { uint16_t h; memcpy(&h, p, 2)
         }                                                                                                        \
     } while (0)
 
+/* A set's matmul_q8 body: several tokens of Q4_1 rows go to TOKENS (the set's tiled prompt path, below, when the
+ * blocks fit its stack copy), everything else one row after the other (HW_MATMUL_Q8_ROWS). */
+#define HW_MATMUL_Q8_BODY(TOKENS, DOT_Q4_1, DOT_Q4_0, DOT_Q8_0)                                                    \
+    do {                                                                                                         \
+        if (type == HW_Q4_1 && tokens > 1 && blocks <= HW_TILE_MAX_BLOCKS) {                                     \
+            TOKENS(w, row_bytes, row_begin, row_end, blocks, tokens, qs, scales, sums, out, out_stride);         \
+            return;                                                                                              \
+        }                                                                                                        \
+        HW_MATMUL_Q8_ROWS(DOT_Q4_1, DOT_Q4_0, DOT_Q8_0);                                                          \
+    } while (0)
+
 /* Batched Q4_1 × Q8_1 (prompt rows): the driver around a variant's tile function
  *   TILE(const uint8_t *const *rows (R rows), const int8_t *const *y (4 tokens), const float *sy,
  *        const float *my, int blocks, float (*o)[4])

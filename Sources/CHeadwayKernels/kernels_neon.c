@@ -93,11 +93,7 @@ static void matmul_q4_1_tokens_generic_neon(const uint8_t *w, size_t row_bytes, 
 static void matmul_q8_neon(hw_weight_type type, const uint8_t *w, size_t row_bytes, int row_begin, int row_end,
                            int blocks, int tokens, const int8_t *qs, const float *scales, const float *sums, float *out,
                            size_t out_stride) {
-    if (type == HW_Q4_1 && tokens > 1 && blocks <= HW_TILE_MAX_BLOCKS) {
-        matmul_q4_1_tokens_generic_neon(w, row_bytes, row_begin, row_end, blocks, tokens, qs, scales, sums, out, out_stride);
-        return;
-    }
-    HW_MATMUL_Q8_ROWS(dot_q4_1_neon, dot_q4_0_neon, dot_q8_0_neon);
+    HW_MATMUL_Q8_BODY(matmul_q4_1_tokens_generic_neon, dot_q4_1_neon, dot_q4_0_neon, dot_q8_0_neon);
 }
 
 #include "generic.inc"

@@ -137,11 +137,7 @@ static __attribute__((noinline)) void matmul_q4_1_tokens_sse4(const uint8_t *w, 
 static void matmul_q8_sse4(hw_weight_type type, const uint8_t *w, size_t row_bytes, int row_begin, int row_end,
                            int blocks, int tokens, const int8_t *qs, const float *scales, const float *sums, float *out,
                            size_t out_stride) {
-    if (type == HW_Q4_1 && tokens > 1 && blocks <= HW_TILE_MAX_BLOCKS) {
-        matmul_q4_1_tokens_sse4(w, row_bytes, row_begin, row_end, blocks, tokens, qs, scales, sums, out, out_stride);
-        return;
-    }
-    HW_MATMUL_Q8_ROWS(dot_q4_1_sse4, dot_q4_0_sse4, dot_q8_0_sse4);
+    HW_MATMUL_Q8_BODY(matmul_q4_1_tokens_sse4, dot_q4_1_sse4, dot_q4_0_sse4, dot_q8_0_sse4);
 }
 
 #include "generic.inc"
