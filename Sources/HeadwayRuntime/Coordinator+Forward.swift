@@ -21,15 +21,16 @@ extension Coordinator {
             let layer = round[0].steps[0].layer
             let attentionRound = options.quantizedActivations && round.allSatisfy { $0.emitsHeads && $0.steps.count == 1 }
             let quantizeHeads = attentionRound && projectionTakesQuantized[layer]
-            let quantizedInput = attentionRound && attentionTakesQuantized[layer]
-                && round.contains { $0.device != 0 && infos[$0.device].kernels == infos[0].kernels }
-                ? normalizedInput(layer: layer, tokens: n) : []
+            // A worker of the coordinator's kernel set quantizes the input exactly as this would (same RMSNorm).
+            func takesQuantizedInput(_ d: Int) -> Bool {
+                attentionRound && attentionTakesQuantized[layer] && d != 0 && infos[d].kernels == infos[0].kernels
+            }
+            let quantizedInput = round.contains { takesQuantizedInput($0.device) } ? normalizedInput(layer: layer, tokens: n) : []
             var jobs: [(Schedule.Job, Double)] = []
             for job in round {
                 var run = RunJob(sequence: sequence, epoch: epoch, position: position, tokens: n, steps: job.steps, x: x,
                                  quantizeOutput: quantizeHeads)
-                if job.device != 0 && !quantizedInput.isEmpty && infos[job.device].kernels == infos[0].kernels {
-                    // The worker's Q, K and V products would quantize exactly this (same RMSNorm kernels).
+                if takesQuantizedInput(job.device) {
                     run.x = []
                     run.quantizedInput = quantizedInput
                 }

@@ -96,8 +96,11 @@ public final class Coordinator {
         let make = UnsafeMutablePointer<Float>.zeroed
         normScratch = make(n * c.modelDim + Q8Activations.floatCount(tokens: n, cols: c.modelDim))
         quantizedHeads = c.queryDim % 32 == 0 ? [UInt8](repeating: 0, count: Q8Rows.byteCount(tokens: n, cols: c.queryDim)) : []
-        attentionTakesQuantized = model.weights.layers.map { c.modelDim % 32 == 0 && $0.attentionTakesQuantizedInput }
-        projectionTakesQuantized = model.weights.layers.map { c.queryDim % 32 == 0 && c.groupDim % 32 == 0 && $0.projectionTakesQuantizedHeads }
+        // Asked of the local device's blocks: the same blocks, and the same question, as a worker's check of a job.
+        attentionTakesQuantized = (0..<c.layerCount).map { l in
+            c.modelDim % 32 == 0 && (0..<c.kvHeadCount).allSatisfy { local.attention[l * c.kvHeadCount + $0].takesQuantizedInput }
+        }
+        projectionTakesQuantized = local.projection.map { c.queryDim % 32 == 0 && c.groupDim % 32 == 0 && $0.takesQuantizedHeads }
         xBuffer = make(n * c.modelDim)
         headsBuffer = make(n * c.queryDim)
         scratch = make(LMHeadBlock.scratchCount(c, tokens: 1))

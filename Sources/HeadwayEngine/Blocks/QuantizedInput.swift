@@ -54,17 +54,6 @@ extension WeightType {
     }
 }
 
-extension LlamaLayerWeights {
-    /// Every attention group's Q, K and V products of this layer read only the Q8 activations of the normalized
-    /// input, so the layer's attention can take them in place of the residual stream (`LayerAttention.forward`).
-    public var attentionTakesQuantizedInput: Bool {
-        wq.type.readsQuantizedActivations && wk.type.readsQuantizedActivations && wv.type.readsQuantizedActivations
-    }
-
-    /// The output projection reads only the Q8 activations of the head outputs (`ProjectionBlock.forward`).
-    public var projectionTakesQuantizedHeads: Bool { wo.type.readsQuantizedActivations }
-}
-
 extension AttentionBlock {
     /// The block's Q, K and V products read only the quantized normalized input (see `Q8Rows`).
     public var takesQuantizedInput: Bool {
